@@ -1,0 +1,83 @@
+"""The mask decoder: top-down fusion of C1..C4 with skips, text FiLM and a guidance channel."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+def _norm(channels: int) -> nn.GroupNorm:
+    # GroupNorm, not BatchNorm: training batches are small and DDP ranks see few images.
+    return nn.GroupNorm(min(8, channels), channels)
+
+
+class ConvBlock(nn.Sequential):
+    """Two 3x3 conv + GroupNorm + GELU."""
+
+    def __init__(self, c_in: int, c_out: int) -> None:
+        super().__init__(
+            nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
+            _norm(c_out),
+            nn.GELU(),
+            nn.Conv2d(c_out, c_out, 3, padding=1, bias=False),
+            _norm(c_out),
+            nn.GELU(),
+        )
+
+
+class SSADecoder(nn.Module):
+    """Fuses ``C1..C4`` (strides 4..32) into mask logits at stride 4.
+
+    The text enters through FiLM (a scale and shift per channel from the pooled grounded
+    expressions) at strides 16 and 8; the guidance mask ``G`` enters as an extra input
+    channel of the stride-8 and stride-4 stages, where spatial detail is decided.
+    """
+
+    def __init__(self, channels: tuple[int, int, int, int], dim: int, text_dim: int | None) -> None:
+        super().__init__()
+        c1, c2, c3, c4 = channels
+        self.lateral = nn.ModuleList([nn.Conv2d(c, dim, 1) for c in (c1, c2, c3, c4)])
+        self.fuse4 = ConvBlock(dim, dim)
+        self.fuse3 = ConvBlock(2 * dim, dim)
+        self.fuse2 = ConvBlock(2 * dim + 1, dim)
+        self.fuse1 = ConvBlock(2 * dim + 1, dim)
+        self.head = nn.Conv2d(dim, 1, 1)
+        self.film = nn.Linear(text_dim, 4 * dim) if text_dim else None
+
+    def forward(
+        self,
+        features: list[Tensor],
+        guidance: Tensor,
+        text: Tensor | None = None,
+        text_mask: Tensor | None = None,
+    ) -> Tensor:
+        """features: C1..C4 ``[B, c_i, H/s_i, W/s_i]``; guidance ``[B, 1, h, w]`` (any size);
+        text ``[B, K, D]`` with mask ``[B, K]`` or None. Returns logits ``[B, 1, H/4, W/4]``."""
+        l1, l2, l3, l4 = (lat(f) for lat, f in zip(self.lateral, features))
+        films: list[tuple[Tensor, Tensor]] = []
+        if self.film is not None and text is not None and text_mask is not None:
+            weights = text_mask.float().unsqueeze(-1)
+            pooled = (text * weights).sum(1) / weights.sum(1).clamp_min(1.0)  # [B, D]
+            params = self.film(pooled)[:, :, None, None].chunk(4, dim=1)
+            films = [(params[0], params[1]), (params[2], params[3])]
+
+        x = self.fuse4(l4)
+        x = self.fuse3(torch.cat([_up(x, l3), l3], 1))
+        if films:
+            x = x * (1 + films[0][0]) + films[0][1]
+        x = self.fuse2(torch.cat([_up(x, l2), l2, _resize(guidance, l2)], 1))
+        if films:
+            x = x * (1 + films[1][0]) + films[1][1]
+        x = self.fuse1(torch.cat([_up(x, l1), l1, _resize(guidance, l1)], 1))
+        return self.head(x)
+
+
+def _up(x: Tensor, like: Tensor) -> Tensor:
+    return F.interpolate(x, size=like.shape[-2:], mode="bilinear", align_corners=False)
+
+
+def _resize(mask: Tensor, like: Tensor) -> Tensor:
+    if mask.shape[-2:] == like.shape[-2:]:
+        return mask
+    return F.interpolate(mask, size=like.shape[-2:], mode="bilinear", align_corners=False)

@@ -1,0 +1,98 @@
+"""Evaluation metrics as pure numpy functions.
+
+NaN rules: Dice and IoU of an empty prediction against an empty target are 1.0 (nothing
+to find, nothing found). wrong_side is None for a text that does not name exactly one
+side, and False for an empty prediction (it puts nothing on the other side).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from ssa.spatial import parse_locations
+
+WRONG_SIDE_THRESHOLD = 0.10  # share of the predicted pixels on the unnamed side
+
+
+def dice_score(pred: np.ndarray, target: np.ndarray) -> float:
+    """Dice of two bool masks of the same shape ``[H, W]``."""
+    pred, target = np.asarray(pred, bool), np.asarray(target, bool)
+    if pred.shape != target.shape:
+        raise ValueError(f"shape mismatch: prediction {pred.shape}, target {target.shape}")
+    total = int(pred.sum()) + int(target.sum())
+    if total == 0:
+        return 1.0
+    return 2.0 * int(np.logical_and(pred, target).sum()) / total
+
+
+def iou_score(pred: np.ndarray, target: np.ndarray) -> float:
+    """Intersection over union of two bool masks ``[H, W]``."""
+    pred, target = np.asarray(pred, bool), np.asarray(target, bool)
+    if pred.shape != target.shape:
+        raise ValueError(f"shape mismatch: prediction {pred.shape}, target {target.shape}")
+    union = int(np.logical_or(pred, target).sum())
+    if union == 0:
+        return 1.0
+    return int(np.logical_and(pred, target).sum()) / union
+
+
+def image_half(side: str, convention: str) -> str:
+    """Which image half ("left" | "right") shows the patient's ``side``."""
+    if convention not in ("radiological", "viewer"):
+        raise ValueError(f"convention must be 'radiological' or 'viewer', got {convention!r}")
+    if convention == "viewer":
+        return side
+    return "right" if side == "left" else "left"
+
+
+def named_side(text: str) -> str | None:
+    """The patient side named by ``text`` when it names exactly one, else None."""
+    sides = {r.side for r in parse_locations(text)}
+    return sides.pop() if len(sides) == 1 else None
+
+
+def other_side_fraction(pred: np.ndarray, side: str, convention: str = "radiological") -> float:
+    """Share of the predicted pixels in the image half that does NOT show ``side``."""
+    pred = np.asarray(pred, bool)
+    total = int(pred.sum())
+    if total == 0:
+        return 0.0
+    half = pred.shape[1] // 2
+    # Odd widths: the middle column counts for neither side.
+    left, right = pred[:, :half], pred[:, pred.shape[1] - half :]
+    shown_on = image_half(side, convention)
+    other = right if shown_on == "left" else left
+    return int(other.sum()) / total
+
+
+def wrong_side(pred: np.ndarray, text: str, convention: str = "radiological") -> bool | None:
+    """True when a one-side text's prediction puts >= 10% of its pixels on the other side."""
+    side = named_side(text)
+    if side is None:
+        return None
+    return other_side_fraction(pred, side, convention) >= WRONG_SIDE_THRESHOLD
+
+
+def case_metrics(pred: np.ndarray, target: np.ndarray, text: str, convention: str = "radiological") -> dict:
+    """Dice, IoU and wrong_side of one case."""
+    return {
+        "dice": dice_score(pred, target),
+        "iou": iou_score(pred, target),
+        "wrong_side": wrong_side(pred, text, convention),
+    }
+
+
+def aggregate(cases: Iterable[dict]) -> dict:
+    """Dataset-level means: dice, iou (over all cases), wrong_side_rate (over the cases whose
+    text names exactly one side; NaN when there are none), n, n_one_side."""
+    cases = list(cases)
+    one_side = [c["wrong_side"] for c in cases if c.get("wrong_side") is not None]
+    return {
+        "dice": float(np.mean([c["dice"] for c in cases])) if cases else float("nan"),
+        "iou": float(np.mean([c["iou"] for c in cases])) if cases else float("nan"),
+        "wrong_side_rate": float(np.mean(one_side)) if one_side else float("nan"),
+        "n": len(cases),
+        "n_one_side": len(one_side),
+    }

@@ -1,0 +1,100 @@
+"""Save -> load round trips exactly; bad checkpoints are named and explained."""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+import ssa
+from ssa.checkpoint import CheckpointError
+
+TEXT = ["Bilateral pulmonary infection, two infected areas, upper left lung and lower right lung."]
+
+
+def _outputs(model):
+    torch.manual_seed(1)
+    images = torch.rand(1, 1, model.config.image_size, model.config.image_size)
+    with torch.no_grad():
+        return model(images, TEXT).logits
+
+
+def test_round_trip_reproduces_outputs_exactly(tmp_path, tiny_model):
+    tiny_model.save_pretrained(tmp_path / "ckpt")
+    assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == ["config.json", "model.safetensors"]
+    loaded = ssa.load_model(tmp_path / "ckpt")
+    assert loaded.config == tiny_model.config
+    assert torch.equal(_outputs(loaded), _outputs(tiny_model))
+
+
+def test_demo_checkpoint_does_not_carry_the_frozen_text_encoder(tmp_path):
+    torch.manual_seed(0)
+    model = ssa.create_model("demo").eval()
+    model.save_pretrained(tmp_path)
+    size_mb = (tmp_path / "model.safetensors").stat().st_size / 1e6
+    assert size_mb < 25
+    loaded = ssa.load_model(tmp_path)
+    assert torch.equal(_outputs(loaded), _outputs(model))
+
+
+def test_mismatched_shapes_name_the_keys(tmp_path, tiny_model):
+    tiny_model.save_pretrained(tmp_path)
+    cfg = json.loads((tmp_path / "config.json").read_text())
+    cfg["decoder_dim"] = 48
+    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(CheckpointError) as err:
+        ssa.load_model(tmp_path)
+    msg = str(err.value)
+    assert "model.safetensors" in msg and "shape mismatches" in msg and "decoder." in msg
+
+
+def test_missing_and_unexpected_keys_are_named(tmp_path, tiny_model):
+    tiny_model.save_pretrained(tmp_path)
+    cfg = json.loads((tmp_path / "config.json").read_text())
+    cfg["use_text"] = False  # no alignment modules: their keys become unexpected
+    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(CheckpointError, match=r"unexpected keys: align3\."):
+        ssa.load_model(tmp_path)
+
+
+def test_unknown_config_field_is_named(tmp_path, tiny_model):
+    tiny_model.save_pretrained(tmp_path)
+    cfg = json.loads((tmp_path / "config.json").read_text())
+    cfg["flux_capacitor"] = 1
+    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(CheckpointError, match="config.json.*flux_capacitor"):
+        ssa.load_model(tmp_path)
+
+
+def test_truncated_weights_name_the_file(tmp_path, tiny_model):
+    tiny_model.save_pretrained(tmp_path)
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    with pytest.raises(CheckpointError, match="model.safetensors"):
+        ssa.load_model(tmp_path)
+
+
+def test_missing_directory_is_a_clear_error(tmp_path):
+    with pytest.raises(CheckpointError, match="not a checkpoint directory"):
+        ssa.load_model(tmp_path / "nope")
+
+
+def test_hub_repo_id_goes_through_huggingface_hub(tmp_path, tiny_model, monkeypatch):
+    # A hub cache laid out as huggingface_hub writes it; HF_HUB_OFFLINE=1 makes the real
+    # snapshot_download resolve the repo id from it without any network.
+    from huggingface_hub import constants
+
+    revision = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "models--ssa-team--ssa-demo"
+    tiny_model.save_pretrained(repo / "snapshots" / revision)
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(revision)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    loaded = ssa.load_model("ssa-team/ssa-demo")
+    assert torch.equal(_outputs(loaded), _outputs(tiny_model))
+
+
+def test_writes_are_atomic_no_temp_files_left(tmp_path, tiny_model):
+    tiny_model.save_pretrained(tmp_path)
+    tiny_model.save_pretrained(tmp_path)  # overwrite in place
+    assert not [p for p in Path(tmp_path).iterdir() if p.name.startswith(".")]
