@@ -29,7 +29,7 @@ from ssa.encoders.image import build_image_encoder
 from ssa.encoders.text import TextEncoder, build_text_encoder
 from ssa.expressions import Expression, split_expressions
 from ssa.ot import CrossAttentionAlignment, SymmetricOTAlignment
-from ssa.spatial import region_mask
+from ssa.spatial import parse_locations, region_mask
 
 MODALITIES = ("xray", "ct")
 
@@ -156,8 +156,9 @@ class SSA(nn.Module):
         if hit is not None:
             return hit
         opts = dict(convention=self.config.convention, modality=modality, lung_band=self.config.lung_band)
-        all_regions = [r for e in exprs for r in e.regions]
-        union = region_mask(all_regions, (size, size), **opts)
+        # The union comes from the whole text, as guidance_mask() does ("Bilateral pulmonary
+        # infection." alone locates both lungs though no expression is locational).
+        union = region_mask(parse_locations(text), (size, size), **opts)
         per_expr = np.stack(
             [region_mask(e.regions, (size, size), **opts) if e.regions else union for e in exprs]
             or [union]

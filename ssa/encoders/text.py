@@ -39,7 +39,18 @@ def build_text_model(config: SSAConfig, pretrained: bool) -> nn.Module:
     from transformers import BertConfig, BertModel
 
     if pretrained and config.text_weights:
-        return BertModel.from_pretrained(resolve_text_source(config.text_weights), add_pooling_layer=False)
+        from transformers.utils import logging as hf_logging
+
+        # The checkpoints carry a pooler we do not use; its "unexpected keys" report is noise.
+        level, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        try:
+            return BertModel.from_pretrained(resolve_text_source(config.text_weights), add_pooling_layer=False)
+        finally:
+            hf_logging.set_verbosity(level)
+            if bars:
+                hf_logging.enable_progress_bar()
     hf_config = BertConfig(
         vocab_size=30522,
         hidden_size=config.text_hidden,

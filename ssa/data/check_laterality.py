@@ -1,0 +1,167 @@
+"""Which left/right convention do a dataset's masks follow?
+
+For every row whose text names exactly one side ("... lower left lung."), compare the mask's
+mass in the image's left and right halves with the side named, under both conventions:
+
+* ``radiological``: the patient's left is the image's right (DESIGN.md default);
+* ``viewer``: the patient's left is the image's left (as LViT's template figures draw it).
+
+A convention the annotations follow agrees on nearly every row; the other on nearly none.
+
+    python -m ssa.data.check_laterality --dataset qata --data-root DIR [--split train] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ssa.data.readers import DatasetError, Sample, load_mask, read_dataset
+from ssa.spatial import parse_locations
+
+CONVENTIONS = ("radiological", "viewer")
+MAX_EXAMPLES = 20  # disagreeing keys kept in the report, for a look at the worst cases
+
+
+def half_masses(mask: np.ndarray) -> tuple[int, int]:
+    """Foreground pixels in the image's left and right halves of a bool HxW mask.
+
+    With an odd width the centre column belongs to neither half, so the comparison is not
+    biased towards one side.
+    """
+    w = mask.shape[1]
+    return int(mask[:, : w // 2].sum()), int(mask[:, (w + 1) // 2 :].sum())
+
+
+def named_side(text: str) -> str | None:
+    """ "left" / "right" if the text's locations name exactly one side, else None."""
+    sides = {region.side for region in parse_locations(text)}
+    return sides.pop() if len(sides) == 1 else None
+
+
+def laterality_report(samples: Sequence[Sample], progress: bool = True) -> dict:
+    """Agreement of the named side with the mask's heavier half, per convention.
+
+    Returns a JSON-ready dict: ``n_samples``, ``n_unilateral`` (rows naming one side),
+    ``n_compared`` (unilateral rows whose halves differ in mass), ``n_ties`` (equal halves,
+    e.g. an empty mask), ``unreadable`` (mask paths that failed to load), ``agreement``
+    (convention -> fraction of compared rows, None when none were compared), ``by_side``,
+    ``recommended`` (the better convention, None on a tie or no data) and ``disagreements``
+    (convention -> first keys that disagree).
+    """
+    from tqdm import tqdm
+
+    agree = dict.fromkeys(CONVENTIONS, 0)
+    by_side = {s: {"n": 0, **dict.fromkeys(CONVENTIONS, 0)} for s in ("left", "right")}
+    disagree: dict[str, list[str]] = {c: [] for c in CONVENTIONS}
+    n_unilateral = n_ties = 0
+    unreadable: list[str] = []
+    for sample in tqdm(samples, desc="laterality", unit="mask", disable=not progress):
+        side = named_side(sample.text)
+        if side is None:
+            continue
+        n_unilateral += 1
+        try:
+            left, right = half_masses(load_mask(sample.mask))
+        except (OSError, ValueError):  # one bad file should not hide the answer for the rest
+            unreadable.append(str(sample.mask))
+            continue
+        if left == right:
+            n_ties += 1
+            continue
+        heavier = "left" if left > right else "right"
+        # radiological: the patient's left lung is drawn on the image's right half.
+        expected = {"radiological": "right" if side == "left" else "left", "viewer": side}
+        by_side[side]["n"] += 1
+        for conv in CONVENTIONS:
+            if expected[conv] == heavier:
+                agree[conv] += 1
+                by_side[side][conv] += 1
+            elif len(disagree[conv]) < MAX_EXAMPLES:
+                disagree[conv].append(sample.key)
+
+    n = sum(v["n"] for v in by_side.values())
+    agreement = {c: (agree[c] / n if n else None) for c in CONVENTIONS}
+    recommended = None
+    if n and agree["radiological"] != agree["viewer"]:
+        recommended = max(CONVENTIONS, key=lambda c: agree[c])
+    return {
+        "n_samples": len(samples),
+        "n_unilateral": n_unilateral,
+        "n_compared": n,
+        "n_ties": n_ties,
+        "unreadable": unreadable,
+        "agreement": agreement,
+        "by_side": {
+            s: {c: (v[c] / v["n"] if v["n"] else None) for c in CONVENTIONS} | {"n": v["n"]}
+            for s, v in by_side.items()
+        },
+        "recommended": recommended,
+        "disagreements": disagree,
+    }
+
+
+def format_report(report: dict) -> str:
+    """The report as a small plain-text table."""
+
+    def pct(x: float | None) -> str:
+        return "   n/a" if x is None else f"{100 * x:5.1f}%"
+
+    lines = [
+        f"rows              {report['n_samples']}",
+        f"unilateral rows   {report['n_unilateral']} (compared {report['n_compared']}, "
+        f"equal halves {report['n_ties']}, unreadable masks {len(report['unreadable'])})",
+        "",
+        "convention     agreement   left-named  right-named",
+    ]
+    for conv in CONVENTIONS:
+        left, right = report["by_side"]["left"][conv], report["by_side"]["right"][conv]
+        lines.append(
+            f"{conv:<14} {pct(report['agreement'][conv]):>9}   {pct(left):>10}  {pct(right):>11}"
+        )
+    lines.append("")
+    lines.append(
+        f"recommended convention: {report['recommended'] or 'undetermined (no evidence either way)'}"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line entry point; returns the exit status (2 when the dataset cannot be read)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m ssa.data.check_laterality", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--dataset", required=True, choices=("qata", "mosmed", "csv"))
+    parser.add_argument(
+        "--data-root",
+        required=True,
+        type=Path,
+        help="dataset folder (the CSV file for --dataset csv)",
+    )
+    parser.add_argument("--split", default="train", choices=("train", "val", "test"))
+    parser.add_argument("--json", type=Path, default=None, help="also write the report here")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    args = parser.parse_args(argv)
+
+    try:
+        samples = read_dataset(args.dataset, args.data_root, args.split)
+    except DatasetError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    report = laterality_report(samples, progress=not args.no_progress)
+    report.update(dataset=args.dataset, data_root=str(args.data_root), split=args.split)
+    print(f"laterality check: {args.dataset} {args.split} at {args.data_root}")
+    print(format_report(report))
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
