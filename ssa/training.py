@@ -72,6 +72,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, help="torch CPU threads per process")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last")
     p.add_argument("--stop-after", type=int, help="checkpoint and stop at this step (resume later)")
+    p.add_argument("--time-budget", type=float, help="checkpoint and stop after this many seconds of training")
     p.add_argument("--tensorboard", action="store_true", help="also log to OUT/tensorboard")
     p.add_argument("--no-augment", dest="augment", action="store_false")
     p.add_argument("--no-progress", dest="progress", action="store_false")
@@ -183,6 +184,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
     master = rank == 0
     if args.threads:
         torch.set_num_threads(args.threads)
+    import cv2
+
+    # Data is made in this process between steps; OpenCV's own threads only fight torch's.
+    cv2.setNumThreads(1)
 
     # -- seed, model ---------------------------------------------------------------------------
     torch.manual_seed(args.seed)
@@ -258,6 +263,12 @@ def main(argv: Sequence[str] | None = None) -> dict:
             row = {"step": step, "lr": scheduler.get_last_lr()[0], "images_per_s": seen / (time.time() - started),
                    **terms_sum}
         pause = args.stop_after is not None and step >= args.stop_after
+        if args.time_budget is not None:
+            # Every rank must agree, or DDP would wait forever on the one that stopped.
+            flag = torch.tensor([float(time.time() - started >= args.time_budget)], device=device)
+            if world > 1:
+                dist.broadcast(flag, 0)
+            pause = pause or bool(flag.item())
         if step % args.eval_every == 0 or step == total or pause:
             stop = False
             if master:

@@ -1,0 +1,214 @@
+"""One image + prompts -> masks, findings and plain-language notices (the demo's and CLI's core).
+
+:func:`prepare_image` reads a file once into a small working copy (``uint8``, longer side at
+most ``max_side``); :class:`Analyzer` runs the predictor on it under a lock, maps each mask
+back to the original size and says what the user should know (no location in the prompt,
+prompt truncated, image downscaled, CT zone words). The working copy is ``uint8`` because
+that is what the model is trained on (synthetic cases and 8-bit PNG datasets); an ``uint8``
+array goes through :func:`ssa.imageio.to_unit_gray` unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ssa.findings import ZoneFinding, lesion_findings
+from ssa.imageio import WINDOWS, read_image
+from ssa.overlay import resize_max, to_gray_u8
+from ssa.predictor import MAX_PROMPT_CHARS, Prediction, SSAPredictor, clean_prompt
+from ssa.spatial import Region, parse_locations
+
+MAX_SIDE = 1024  # working resolution cap: the model sees 224 px; masks return at full size
+MODALITY_NAMES = {"xray": "chest X-ray", "ct": "CT slice"}
+
+
+@dataclass
+class PreparedImage:
+    """A decoded image, ready for the predictor.
+
+    pixels: window -> uint8 ``[h, w]`` working copy (key None for non-DICOM-CT images; "lung"
+    and "mediastinum" for a CT DICOM). original_size: (H, W) of the file. modality: what the
+    file says ("ct" from a DICOM tag, else "xray"). Holds no DICOM metadata.
+    """
+
+    name: str
+    original_size: tuple[int, int]
+    modality: str
+    pixels: dict[str | None, np.ndarray]
+    dicom: bool = False
+
+    @property
+    def windows(self) -> list[str]:
+        """The CT windows available ([] unless a CT DICOM)."""
+        return [w for w in self.pixels if w is not None]
+
+    @property
+    def work_size(self) -> tuple[int, int]:
+        return tuple(next(iter(self.pixels.values())).shape)  # type: ignore[return-value]
+
+    @property
+    def downscaled(self) -> bool:
+        return self.work_size != tuple(self.original_size)
+
+    def image(self, window: str | None = None) -> np.ndarray:
+        """The working copy for ``window`` (ignored unless a CT DICOM; default lung)."""
+        if window in self.pixels:
+            return self.pixels[window]
+        if "lung" in self.pixels:
+            return self.pixels["lung"]
+        return self.pixels[None]
+
+    def describe(self) -> str:
+        """One line for the UI: name, size, modality source."""
+        h, w = self.original_size
+        kind = " · DICOM " + self.modality.upper() if self.dicom else ""
+        return f"{self.name} · {w}×{h}{kind}"
+
+
+def _rename(err: Exception, path: Path, name: str) -> ValueError:
+    """The reader's message with the server-side path replaced by the user's file name."""
+    return ValueError(str(err).replace(str(path), name))
+
+
+def prepare_image(path: str | Path, name: str | None = None, max_side: int = MAX_SIDE) -> PreparedImage:
+    """Read ``path`` (PNG, JPEG, BMP, TIFF, DICOM) into a :class:`PreparedImage`.
+
+    Raises ValueError naming ``name`` (default: the file name) and the problem: unreadable,
+    empty, over :data:`ssa.imageio.MAX_PIXELS`. A CT DICOM is read in every window.
+    """
+    path = Path(path)
+    name = name or path.name
+    try:
+        first = read_image(path)
+        windows: list[str | None] = [None]
+        if "window" in first.info:
+            windows = list(WINDOWS)
+        pixels: dict[str | None, np.ndarray] = {}
+        for window in windows:
+            loaded = first if window in (None, first.info.get("window")) else read_image(path, window=window)
+            pixels[window] = resize_max(to_gray_u8(loaded.pixels), max_side)
+    except ValueError as err:
+        raise _rename(err, path, name) from None
+    return PreparedImage(
+        name=name,
+        original_size=tuple(first.pixels.shape),  # type: ignore[arg-type]
+        modality=first.modality,
+        pixels=pixels,
+        dicom="dicom_modality" in first.info,
+    )
+
+
+@dataclass
+class Analysis:
+    """One prompt's result. prediction: at the working size; mask: bool at the ORIGINAL size."""
+
+    text: str
+    prediction: Prediction
+    mask: np.ndarray
+    modality: str
+    regions: list[Region]
+    findings: list[ZoneFinding]
+    notices: list[str] = field(default_factory=list)
+
+
+def describe_regions(regions: Sequence[Region]) -> str:
+    """"left lung (lower), right lung (upper, middle)" style; "" for no regions."""
+    order = {"upper": 0, "middle": 1, "lower": 2}
+    parts = []
+    for r in regions:
+        zones = sorted(r.zones, key=order.__getitem__)
+        zone_text = "all zones" if len(zones) == 3 else ", ".join(zones)
+        parts.append(f"{r.side} lung ({zone_text})")
+    return "; ".join(parts)
+
+
+def prompt_notices(text: str, modality: str, regions: Sequence[Region], truncated: bool) -> list[str]:
+    """What the UI should say about a prompt (markdown lines)."""
+    notes = []
+    if not clean_prompt(text):
+        notes.append("Empty prompt: the model segments what it sees, with **no spatial constraint**.")
+    elif not regions:
+        notes.append("No location in the prompt: **no spatial constraint**.")
+    else:
+        notes.append(f"Location read from the prompt: **{describe_regions(regions)}**.")
+        if modality == "ct" and any(len(r.zones) < 3 for r in regions):
+            notes.append("On a CT slice, upper / middle / lower name the slice level: only the "
+                         "side constrains the image.")
+    if truncated:
+        notes.append(f"Prompt truncated to {MAX_PROMPT_CHARS:,} characters.")
+    return notes
+
+
+def _upsample_mask(probs: np.ndarray, size: tuple[int, int], threshold: float) -> np.ndarray:
+    h, w = size
+    if probs.shape == (h, w):
+        return probs >= threshold
+    return cv2.resize(probs, (w, h), interpolation=cv2.INTER_LINEAR) >= threshold
+
+
+class Analyzer:
+    """Runs a shared :class:`SSAPredictor` for many users, one request at a time.
+
+    The predictor caches one image embedding; the analyzer remembers which image it holds
+    so that new prompts on the same image skip the image encoder.
+    """
+
+    def __init__(self, predictor: SSAPredictor) -> None:
+        self.predictor = predictor
+        self.config = predictor.config
+        self._lock = threading.Lock()
+        self._key: tuple | None = None
+
+    def _set_image(self, pixels: np.ndarray, modality: str) -> None:
+        key = (hashlib.sha1(pixels.tobytes()).hexdigest(), pixels.shape, modality)
+        if key != self._key:
+            self._key = None  # a failure below must not leave a stale key
+            self.predictor.set_image(pixels, modality=modality)
+            self._key = key
+
+    def run(
+        self,
+        image: PreparedImage,
+        texts: Sequence[str],
+        modality: str | None = None,
+        window: str | None = None,
+        threshold: float = 0.5,
+    ) -> list[Analysis]:
+        """Segment each text in ``image``. modality None = the file's own."""
+        if modality not in (None, "xray", "ct"):
+            raise ValueError(f"modality must be 'xray', 'ct' or None, got {modality!r}")
+        if not 0.0 <= float(threshold) <= 1.0:
+            raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+        modality = modality or image.modality
+        pixels = image.image(window)
+        with self._lock:
+            self._set_image(pixels, modality)
+            predictions = self.predictor.predict_many(list(texts), float(threshold))
+        results = []
+        for text, pred in zip(texts, predictions):
+            regions = parse_locations(pred.text)
+            notices = prompt_notices(text, modality, regions, pred.truncated)
+            if image.downscaled:
+                (h, w), (wh, ww) = image.original_size, image.work_size
+                notices.append(f"Image downscaled from {w}×{h} to {ww}×{wh} px for analysis; "
+                               "the mask file is at the original size.")
+            results.append(
+                Analysis(
+                    text=pred.text,
+                    prediction=pred,
+                    mask=_upsample_mask(pred.probs, image.original_size, float(threshold)),
+                    modality=modality,
+                    regions=regions,
+                    findings=lesion_findings(pred.mask, modality, self.config.convention,
+                                             self.config.lung_band, regions),
+                    notices=notices,
+                )
+            )
+        return results

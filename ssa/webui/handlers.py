@@ -1,0 +1,151 @@
+"""The demo's event handlers: load an upload, Segment, Compare, and the prompt chips.
+
+Each public method is what one Gradio event calls; its parameters are the event's inputs
+in order (their names are the API's parameter names) and it returns the outputs in order.
+Refusals raise ``gr.Error`` with a message that names the file and the problem; the server
+keeps serving. Handlers never log or show DICOM metadata.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from ssa.analysis import Analysis, Analyzer, describe_regions
+from ssa.webui import views
+from ssa.webui.uploads import SessionImage, UploadJanitor, acquire, write_mask_file
+
+MAX_COMPARE = 4
+
+
+def _modality(choice: str | None) -> str | None:
+    """Radio value -> analyzer modality ("auto" / empty = the file's own)."""
+    return choice if choice in ("xray", "ct") else None
+
+
+class DemoHandlers:
+    """Handlers bound to one model (through an :class:`Analyzer`) and one Blocks' uploads."""
+
+    def __init__(self, analyzer: Analyzer, janitor: UploadJanitor | None = None) -> None:
+        self.analyzer = analyzer
+        self.janitor = janitor or UploadJanitor()
+        self.convention = analyzer.config.convention
+        self.lung_band = analyzer.config.lung_band
+
+    # -- helpers -------------------------------------------------------------------------
+    def _acquire(self, image: str | None, session: SessionImage | None):
+        try:
+            return acquire(image, session, self.janitor)
+        except ValueError as err:
+            raise gr.Error(str(err), title="Cannot use this image") from None
+
+    def _run(self, prepared, texts, modality, window, threshold) -> list[Analysis]:
+        try:
+            return self.analyzer.run(prepared, texts, _modality(modality), window, float(threshold))
+        except ValueError as err:
+            raise gr.Error(str(err), title="Cannot run") from None
+
+    # -- events --------------------------------------------------------------------------
+    def load(self, image: str | None, window: str, session: SessionImage | None):
+        """File changed: read it once, show it, set the modality from a DICOM tag.
+
+        Returns (preview, modality radio, window radio, status markdown, session).
+        """
+        if not image:
+            return gr.Image(value=None, label="Loaded image"), gr.skip(), gr.Radio(visible=False), "", None
+        try:
+            prepared, session = acquire(image, session, self.janitor)
+        except ValueError as err:
+            message = str(err)
+            gr.Warning(message)
+            status = views.status_markdown([message], title="Cannot use this file")
+            preview = gr.Image(value=None, label="Loaded image")
+            return preview, gr.skip(), gr.Radio(visible=False), status, SessionImage(str(image), error=message)
+        preview = gr.Image(value=views.display_base(prepared.image(window), self.convention),
+                           label=prepared.describe())
+        modality = gr.Radio(value=prepared.modality) if prepared.dicom else gr.skip()
+        window_radio = gr.Radio(visible=bool(prepared.windows))
+        status = views.status_markdown(views.image_status(prepared, window))
+        return preview, modality, window_radio, status, session
+
+    def preview(self, image: str | None, window: str, session: SessionImage | None):
+        """The CT window changed: redraw the preview from the session (no re-read)."""
+        if session is None or session.image is None or session.key != str(image):
+            return gr.skip()
+        return views.display_base(session.image.image(window), self.convention)
+
+    def segment(self, image: str | None, prompt: str, modality: str, window: str,
+                threshold: float, session: SessionImage | None = None):
+        """Segment what ``prompt`` describes in ``image``.
+
+        Returns (overlay, guidance, alignment gallery, findings table, mask PNG path,
+        status markdown, session).
+        """
+        prepared, session = self._acquire(image, session)
+        (result,) = self._run(prepared, [prompt or ""], modality, window, threshold)
+        pixels = prepared.image(window)
+        for note in result.notices:
+            if note.startswith("Prompt truncated") or note.startswith("Empty prompt"):
+                gr.Info(note.replace("**", ""))
+        status = views.status_markdown(
+            [views.lesion_summary(result, self.convention), *result.notices]
+        )
+        return (
+            views.annotated(pixels, result, self.convention),
+            views.guidance_image(pixels, result, self.convention, self.lung_band),
+            views.alignment_gallery(pixels, result),
+            views.findings_table(result),
+            write_mask_file(result.mask, prepared.name),
+            status,
+            session,
+        )
+
+    def segment_example(self, image: str, prompt: str, modality: str):
+        """Segment with the defaults (lung window, threshold 0.5): what cached examples run."""
+        return self.segment(image, prompt, modality, "lung", 0.5, None)[:-1]
+
+    def compare(self, image: str | None, prompt_1: str, prompt_2: str, prompt_3: str,
+                prompt_4: str, modality: str, window: str, threshold: float,
+                session: SessionImage | None = None):
+        """Two to four prompts on one image, encoded once, side by side.
+
+        Returns (overlay 1..4, comparison table, mask PNG paths, status markdown, session).
+        Empty prompt boxes are skipped; their overlays are hidden.
+        """
+        slots = [prompt_1, prompt_2, prompt_3, prompt_4]
+        used = [i for i, p in enumerate(slots) if p and p.strip()]
+        if len(used) < 2:
+            raise gr.Error("Enter at least two prompts to compare.", title="Compare")
+        prepared, session = self._acquire(image, session)
+        results = self._run(prepared, [slots[i] for i in used], modality, window, threshold)
+        pixels = prepared.image(window)
+        overlays: list = [gr.AnnotatedImage(value=None, visible=False) for _ in range(MAX_COMPARE)]
+        masks = []
+        for n, (i, result) in enumerate(zip(used, results), start=1):
+            overlays[i] = gr.AnnotatedImage(
+                value=views.annotated(pixels, result, self.convention),
+                label=f"Prompt {i + 1} · {describe_regions(result.regions) or 'no location'}",
+                visible=True,
+            )
+            masks.append(write_mask_file(result.mask, prepared.name, f"prompt{n}_mask"))
+        notes = []
+        for n, result in enumerate(results, start=1):
+            notes += [f"Prompt {n}: {note}" for note in result.notices if "downscaled" not in note]
+        notes += [note for note in results[0].notices if "downscaled" in note]
+        return (
+            *overlays,
+            views.compare_table(results, self.convention),
+            masks,
+            views.status_markdown(notes),
+            session,
+        )
+
+    @staticmethod
+    def append_phrase(prompt: str | None, phrase: str) -> str:
+        """Add a location phrase to the prompt, comma-separated."""
+        prompt = (prompt or "").rstrip()
+        if not prompt:
+            return phrase
+        if prompt.endswith("."):
+            prompt = prompt[:-1]
+        sep = " " if prompt.endswith((",", ";")) else ", "
+        return f"{prompt}{sep}{phrase}"

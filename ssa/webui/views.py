@@ -1,0 +1,159 @@
+"""Turn analyses into what the page shows: display images, tables and status markdown.
+
+Pure functions of numpy arrays and :class:`ssa.analysis.Analysis`, no gradio, so they are
+tested without a server. Display images are ``DISPLAY_SIDE`` pixels on their longer side.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from ssa.analysis import MODALITY_NAMES, Analysis, PreparedImage, describe_regions
+from ssa.findings import WHOLE, dominant_side, side_fractions
+from ssa.imageio import WINDOWS
+from ssa.overlay import guidance_view, heatmap_overlay, orientation_markers, to_rgb
+
+DISPLAY_SIDE = 640
+LESION_LABEL = "Lesion (model)"
+REGION_LABEL = "Region named in the prompt"
+COLOR_MAP = {LESION_LABEL: "#ff453a", REGION_LABEL: "#0a84ff"}
+FINDINGS_COLUMNS = ["Side", "Zone", "Lesion (% of zone)", "Share of lesion (%)", "Named in prompt"]
+COMPARE_COLUMNS = ["#", "Prompt", "Location read", "Lesion (% of image)", "Patient right (%)",
+                   "Patient left (%)", "Mask lies"]
+
+
+def display_size(size: tuple[int, int]) -> tuple[int, int]:
+    """(H, W) with the longer side exactly ``DISPLAY_SIDE``: every picture of a result is
+    drawn at one size, so side-by-side views line up whatever the upload's size."""
+    h, w = (int(v) for v in size)
+    scale = DISPLAY_SIDE / max(h, w, 1)
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+def _display(a: np.ndarray, size: tuple[int, int], nearest: bool = False) -> np.ndarray:
+    h, w = size
+    if a.shape[:2] == (h, w):
+        return a
+    if nearest:
+        interp = cv2.INTER_NEAREST
+    else:
+        interp = cv2.INTER_AREA if h < a.shape[0] else cv2.INTER_LINEAR
+    return cv2.resize(a, (w, h), interpolation=interp)
+
+
+def display_gray(pixels: np.ndarray) -> np.ndarray:
+    """The working image at the display size (uint8 gray)."""
+    return _display(pixels, display_size(pixels.shape[:2]))
+
+
+def display_base(pixels: np.ndarray, convention: str) -> np.ndarray:
+    """The working image as display RGB with R/L markers."""
+    return orientation_markers(to_rgb(display_gray(pixels)), convention)
+
+
+def annotated(pixels: np.ndarray, analysis: Analysis, convention: str) -> tuple:
+    """``gr.AnnotatedImage`` value: (base RGB, [(lesion alpha, label), (region alpha, label)])."""
+    base = display_base(pixels, convention)
+    size = base.shape[:2]
+    pred = analysis.prediction
+    lesion = _display(pred.mask.astype(np.uint8), size, nearest=True).astype(np.float32) * 0.7
+    layers = [(lesion, LESION_LABEL)]
+    guidance = pred.guidance
+    if float(guidance.min()) < 1.0:  # a constrained prompt: show where it points, faintly
+        layers.append((_display(guidance, size) * 0.22, REGION_LABEL))
+    return base, layers
+
+
+def guidance_image(pixels: np.ndarray, analysis: Analysis, convention: str,
+                   lung_band: tuple[float, float]) -> np.ndarray:
+    """The guidance mask the text produced, over the image with the zone grid."""
+    small = display_gray(pixels)
+    g = _display(analysis.prediction.guidance, small.shape[:2])
+    return guidance_view(small, g, analysis.modality, convention, lung_band)
+
+
+def alignment_gallery(pixels: np.ndarray, analysis: Analysis) -> list[tuple[np.ndarray, str]]:
+    """One heatmap per expression: where its optimal-transport mass went. Caption = expression."""
+    small = display_gray(pixels)
+    return [
+        (heatmap_overlay(small, _display(heat, small.shape[:2])), expr)
+        for expr, heat in analysis.prediction.alignment.items()
+    ]
+
+
+def findings_table(analysis: Analysis) -> pd.DataFrame:
+    """Lesion area per side and zone, as the findings table shows it."""
+    total = sum(f.lesion_pixels for f in analysis.findings if f.zone == WHOLE)
+    whole_name = "Whole slice half" if analysis.modality == "ct" else "Whole side"
+    rows = []
+    for f in analysis.findings:
+        share = 100.0 * f.lesion_pixels / total if total else 0.0
+        rows.append([
+            f.side.capitalize(),
+            whole_name if f.zone == WHOLE else f.zone.capitalize(),
+            round(f.percent_of_zone, 1),
+            round(share, 1),
+            "✓" if f.named else "",
+        ])
+    return pd.DataFrame(rows, columns=FINDINGS_COLUMNS)
+
+
+def _side_words(side: str) -> str:
+    return {"left": "patient's left", "right": "patient's right", "both": "both sides",
+            "none": "no lesion"}[side]
+
+
+def lesion_summary(analysis: Analysis, convention: str) -> str:
+    """"Lesion 3.1 % of the image · 96 % on the patient's left" (one markdown line)."""
+    mask = analysis.prediction.mask
+    if not mask.any():
+        return "**No lesion** above the threshold."
+    fractions = side_fractions(mask, convention)
+    side = max(fractions, key=fractions.__getitem__)
+    return (f"**Lesion** {100.0 * mask.mean():.1f} % of the image · "
+            f"{100.0 * fractions[side]:.0f} % on the patient's {side}")
+
+
+def image_status(image: PreparedImage, window: str | None) -> list[str]:
+    """Lines about the loaded image: size, where the modality came from, window, downscaling."""
+    lines = [f"Loaded **{image.describe()}**."]
+    if image.dicom:
+        lines.append(f"Modality **{MODALITY_NAMES[image.modality]}** from the DICOM header.")
+        if image.windows:
+            w = window if window in WINDOWS else "lung"
+            level, width = WINDOWS[w]
+            lines.append(f"CT {w} window (level {level:g} HU, width {width:g} HU).")
+    if image.downscaled:
+        (h, w), (wh, ww) = image.original_size, image.work_size
+        lines.append(f"Large image: analysed at {ww}×{wh} px; masks are returned at {w}×{h} px.")
+    return lines
+
+
+def status_markdown(lines: list[str], title: str | None = None) -> str:
+    """Bullet list markdown, with an optional bold title line.
+
+    "*" bullets, not "-": Gradio's example cache stores outputs in a CSV and prefixes a value
+    that starts with "-" with a quote (CSV-injection guard), which would show on the page.
+    """
+    body = "\n".join(f"* {line}" for line in lines)
+    return f"**{title}**\n\n{body}" if title else body
+
+
+def compare_table(analyses: list[Analysis], convention: str) -> pd.DataFrame:
+    """One row per prompt: where its mask lies."""
+    rows = []
+    for i, a in enumerate(analyses, start=1):
+        mask = a.prediction.mask
+        fr = side_fractions(mask, convention)
+        rows.append([
+            i,
+            a.text or "(empty)",
+            describe_regions(a.regions) or "none: no constraint",
+            round(100.0 * float(mask.mean()), 2),
+            round(100.0 * fr["right"], 1),
+            round(100.0 * fr["left"], 1),
+            _side_words(dominant_side(mask, convention)),
+        ])
+    return pd.DataFrame(rows, columns=COMPARE_COLUMNS)

@@ -1,0 +1,330 @@
+"""The Gradio demo: handlers called directly (fast), then a real server on loopback driven
+by gradio_client (named endpoints /segment and /compare, DICOM round trip, bad input)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+import cv2
+import gradio as gr
+import numpy as np
+import pytest
+
+import app
+import ssa
+from ssa.analysis import Analyzer
+from ssa.imageio import MAX_PIXELS
+from ssa.predictor import MAX_PROMPT_CHARS
+from ssa.webui import content
+from ssa.webui.handlers import DemoHandlers
+from ssa.webui.uploads import SessionImage, UploadJanitor
+from tests.demo_server import (
+    DEMO_CHECKPOINT,
+    EXAMPLES,
+    gradio_folders,
+    running_demo,
+    save_tiny_checkpoint,
+)
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::UserWarning:gradio.helpers"),  # gr.Warning outside a request
+    pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),  # gradio 6.31 + pandas 3
+    pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
+]
+
+TEXT = "Bilateral pulmonary infection, two infected areas, lower left lung and upper right lung."
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    with gradio_folders(tmp_path_factory.mktemp("gradio")) as cache:
+        yield cache
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    return save_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "ssa-tiny")
+
+
+@pytest.fixture(scope="module")
+def handlers(tiny_model, folders) -> DemoHandlers:
+    blocks = SimpleNamespace(upload_file_set=set(), blocks={})
+    return DemoHandlers(Analyzer(ssa.SSAPredictor(tiny_model)), UploadJanitor(blocks))
+
+
+def _png(path: Path, shape=(120, 160), dtype=np.uint8, seed=0) -> Path:
+    rng = np.random.default_rng(seed)
+    high = 256 if dtype == np.uint8 else 4096
+    assert cv2.imwrite(str(path), rng.integers(0, high, shape, dtype=dtype))
+    return path
+
+
+def _as_upload(handlers: DemoHandlers, path: Path) -> str:
+    handlers.janitor.blocks.upload_file_set.add(str(path))
+    return str(path)
+
+
+# -- handlers, called directly -----------------------------------------------------------------
+
+
+def test_segment_outputs(handlers, tmp_path):
+    image = _png(tmp_path / "cxr.png", (120, 160))
+    overlay, guidance, gallery, table, mask_path, status, session = handlers.segment(
+        str(image), TEXT, "xray", "lung", 0.5, None)
+    base, layers = overlay
+    assert base.shape == (480, 640, 3) and [label for _, label in layers][0] == "Lesion (model)"
+    assert all(layer.shape == (480, 640) for layer, _ in layers) and guidance.shape == (480, 640, 3)
+    assert [caption for _, caption in gallery] == [
+        "Bilateral pulmonary infection", "two infected areas", "lower left lung", "upper right lung"]
+    assert list(table["Side"]) == ["Right"] * 3 + ["Left"] * 3 + ["Right", "Left"]
+    assert table["Named in prompt"].tolist().count("✓") == 4  # left lower, right upper, both sides
+    mask = cv2.imread(mask_path, cv2.IMREAD_UNCHANGED)
+    assert mask.shape == (120, 160) and set(np.unique(mask)) <= {0, 255}
+    assert "left lung (lower); right lung (upper)" in status
+    assert isinstance(session, SessionImage) and session.image.original_size == (120, 160)
+
+
+def test_upload_is_deleted_once_read_and_session_reuses_it(handlers, tmp_path):
+    upload = _as_upload(handlers, _png(tmp_path / "scan.png"))
+    preview, _modality, _window, status, session = handlers.load(upload, "lung", None)
+    assert not Path(upload).exists() and "scan.png" in status
+    assert preview.value is not None
+    out = handlers.segment(upload, "left lung", "auto", "lung", 0.5, session)  # same path: from session
+    assert cv2.imread(out[4], cv2.IMREAD_UNCHANGED).shape == (120, 160)
+    with pytest.raises(gr.Error, match="no longer on the server"):
+        handlers.segment(upload, "left lung", "auto", "lung", 0.5, None)
+
+
+def test_examples_and_other_files_are_never_deleted(handlers, tmp_path):
+    plain = _png(tmp_path / "not_an_upload.png")
+    handlers.segment(str(plain), "", "xray", "lung", 0.5, None)
+    assert plain.exists()
+    shared = _as_upload(handlers, _png(tmp_path / "example_copy.png"))
+    handlers.janitor.blocks.blocks = {1: SimpleNamespace(keep_in_cache={shared})}
+    try:
+        handlers.segment(shared, "", "xray", "lung", 0.5, None)
+    finally:
+        handlers.janitor.blocks.blocks = {}
+    assert Path(shared).exists()
+
+
+@pytest.mark.parametrize(
+    "prompt, notice",
+    [
+        ("", "no spatial constraint"),
+        ("Pulmonary infection, two infected areas.", "No location in the prompt"),
+        ("left lower lung " * (MAX_PROMPT_CHARS // 10), f"truncated to {MAX_PROMPT_CHARS:,} characters"),
+    ],
+)
+def test_prompt_notices(handlers, tmp_path, prompt, notice):
+    status = handlers.segment(str(_png(tmp_path / "p.png")), prompt, "xray", "lung", 0.5, None)[5]
+    assert notice in status
+
+
+def test_ct_zone_words_are_explained(handlers, tmp_path):
+    status = handlers.segment(str(_png(tmp_path / "ct.png")), "upper left lung", "ct", "lung", 0.5, None)[5]
+    assert "only the side constrains" in status
+
+
+@pytest.mark.parametrize(
+    "name, write",
+    [
+        ("corrupt.png", lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n not really")),
+        ("empty.png", lambda p: p.write_bytes(b"")),
+        ("notes.txt", lambda p: p.write_text("hello")),
+        ("broken.dcm", lambda p: p.write_bytes(b"\0" * 128 + b"DICM" + b"\x02\x00")),
+    ],
+)
+def test_bad_files_give_a_clear_error_without_server_paths(handlers, tmp_path, name, write):
+    path = tmp_path / name
+    write(path)
+    upload = _as_upload(handlers, path)
+    _, _, _, status, session = handlers.load(upload, "lung", None)
+    assert "Cannot use this file" in status and name in status and str(tmp_path) not in status
+    assert session.error and not Path(upload).exists()  # refused uploads are deleted too
+    with pytest.raises(gr.Error) as err:
+        handlers.segment(upload, TEXT, "xray", "lung", 0.5, session)
+    assert name in str(err.value) and str(tmp_path) not in str(err.value)
+
+
+def test_no_image_and_huge_image_are_refused(handlers, tmp_path, monkeypatch):
+    with pytest.raises(gr.Error, match="Upload an image first"):
+        handlers.segment(None, TEXT, "xray", "lung", 0.5, None)
+    monkeypatch.setattr("ssa.imageio.MAX_PIXELS", 10_000)
+    with pytest.raises(gr.Error, match="over the limit of 10,000 pixels"):
+        handlers.segment(str(_png(tmp_path / "big.png", (101, 100))), TEXT, "xray", "lung", 0.5, None)
+    assert MAX_PIXELS > 10_000
+
+
+def test_large_image_is_analysed_downscaled_and_mask_is_full_size(handlers, tmp_path):
+    image = _png(tmp_path / "large.png", (1300, 1700))
+    out = handlers.segment(str(image), TEXT, "xray", "lung", 0.5, None)
+    assert "downscaled from 1700×1300" in out[5]
+    assert cv2.imread(out[4], cv2.IMREAD_UNCHANGED).shape == (1300, 1700)
+    assert max(out[0][0].shape[:2]) == 640  # display copy
+
+
+@pytest.mark.parametrize(
+    "name, shape, dtype",
+    [("gray16.tif", (90, 70), np.uint16), ("rgba.png", (50, 60, 4), np.uint8), ("rgb.bmp", (40, 30, 3), np.uint8),
+     ("photo.jpg", (64, 64, 3), np.uint8), ("gray16.png", (33, 47), np.uint16)],
+)
+def test_formats_load(handlers, tmp_path, name, shape, dtype):
+    path = _png(tmp_path / name, shape, dtype)
+    _, _, window, status, session = handlers.load(str(path), "lung", None)
+    assert session.image.original_size == shape[:2] and "Loaded" in status
+    assert window.visible is False
+
+
+def test_dicom_sets_modality_and_window(handlers):
+    from pydicom.data import get_testdata_file
+
+    path = get_testdata_file("CT_small.dcm")
+    _, modality, window, status, session = handlers.load(path, "lung", None)
+    assert modality.value == "ct" and window.visible is True
+    assert "from the DICOM header" in status and "lung window" in status
+    assert session.image.windows == ["lung", "mediastinum"]
+    assert not np.array_equal(session.image.image("lung"), session.image.image("mediastinum"))
+    lung, mediastinum = (handlers.preview(path, w, session) for w in ("lung", "mediastinum"))
+    assert lung.shape == (640, 640, 3) and not np.array_equal(lung, mediastinum)  # window switch redraws
+    assert Path(path).exists()  # not an upload: never deleted
+    for banned in ("PatientName", "CompressedSamples", "Patient"):  # no metadata shown
+        assert banned not in status
+
+
+def test_compare_two_prompts(handlers, tmp_path):
+    image = str(_png(tmp_path / "cmp.png", (96, 128)))
+    out = handlers.compare(image, "lower left lung", "", "lower right lung", "", "xray", "lung", 0.5, None)
+    overlays, table, masks, status = out[:4], out[4], out[5], out[6]
+    assert [o.visible for o in overlays] == [True, False, True, False]
+    assert overlays[2].label.startswith("Prompt 3 · right lung")
+    assert list(table["Location read"]) == ["left lung (lower)", "right lung (lower)"]
+    assert len(masks) == 2 and all(cv2.imread(m, 0).shape == (96, 128) for m in masks)
+    assert "Prompt 2:" in status
+    with pytest.raises(gr.Error, match="at least two prompts"):
+        handlers.compare(image, "left lung", " ", "", "", "xray", "lung", 0.5, None)
+
+
+def test_append_phrase():
+    assert DemoHandlers.append_phrase("", "bilateral") == "bilateral"
+    assert DemoHandlers.append_phrase("Pulmonary infection.", "left lower lung") == \
+        "Pulmonary infection, left lower lung"
+    assert DemoHandlers.append_phrase("opacity,", "lingula") == "opacity, lingula"
+
+
+def test_content(checkpoint, tiny_model):
+    info = content.checkpoint_info(checkpoint, tiny_model)
+    assert info["preset"] == "tiny" and info["convention"] == "radiological"
+    assert info["model_card"] == "A random tiny model for tests.\n\nIt segments nothing in particular."
+    about = content.about_markdown(info)
+    assert "not for clinical use" in content.banner_html() and "not a medical device" in about
+    assert "image's **right** half" in about
+    examples = content.load_examples(EXAMPLES)
+    assert {e["modality"] for e in examples} == {"xray", "ct"} and len(examples) >= 4
+    assert any(len(e["compare"]) >= 2 for e in examples)
+    assert content.load_examples(Path("/nonexistent")) == []
+
+
+def test_examples_are_small_and_listed():
+    entries = json.loads((EXAMPLES / "examples.json").read_text())
+    for entry in entries:
+        path = EXAMPLES / entry["image"]
+        assert path.stat().st_size <= 60_000 and cv2.imread(str(path), 0).shape == (256, 256)
+        assert {"text", "modality", "title"} <= set(entry)
+
+
+def test_cli_arguments(monkeypatch):
+    monkeypatch.setenv("SSA_CHECKPOINT", "/some/where")
+    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+    args = app.parse_args([])
+    assert args.checkpoint == "/some/where" and args.host == "127.0.0.1" and args.port == 7860
+    with pytest.raises(SystemExit, match="cannot load checkpoint"):
+        app.main(["--checkpoint", "/nonexistent/dir"])
+
+
+# -- a real server on loopback ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(checkpoint, folders):
+    with running_demo(checkpoint) as (demo, url):
+        yield demo, url
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server[1], verbose=False)
+
+
+def test_named_endpoints(client):
+    info = client.view_api(return_format="dict", print_info=False)
+    endpoints = info["named_endpoints"]
+    assert {"/segment", "/compare"} <= set(endpoints)
+    params = [p["parameter_name"] for p in endpoints["/segment"]["parameters"]]
+    assert params == ["image", "prompt", "modality", "window", "threshold"]
+    assert len(endpoints["/compare"]["parameters"]) == 8
+
+
+def test_client_segment_and_compare(client, server, tmp_path, folders):
+    from gradio_client import handle_file
+
+    name = f"probe-{uuid.uuid4().hex[:8]}.png"
+    image = _png(tmp_path / name, (100, 140), seed=3)
+    result = client.predict(handle_file(str(image)), TEXT, "xray", "lung", 0.5, api_name="/segment")
+    assert len(result) == 6
+    mask = cv2.imread(result[4], cv2.IMREAD_UNCHANGED)
+    assert mask.shape == (100, 140)
+    assert "left lung (lower)" in result[5]
+    assert not list(folders.rglob(name)), "the upload must not stay on the server"
+
+    out = client.predict(handle_file(str(image)), "lower left lung", "lower right lung", "", "",
+                         "xray", "lung", 0.5, api_name="/compare")
+    masks = out[5]
+    assert len(masks) == 2 and all(cv2.imread(m, 0).shape == (100, 140) for m in masks)
+
+
+def test_client_dicom_round_trip(client):
+    from gradio_client import handle_file
+    from pydicom.data import get_testdata_file
+
+    result = client.predict(handle_file(get_testdata_file("CT_small.dcm")), "left lung", "auto", "lung",
+                            0.5, api_name="/segment")
+    assert cv2.imread(result[4], cv2.IMREAD_UNCHANGED).shape == (128, 128)
+    assert "only the side" not in result[5]  # "left lung" names no zone
+    table = result[3]
+    assert [row[1] for row in table["data"]] == ["Whole slice half"] * 2  # CT: per side only
+
+
+def test_server_survives_bad_input(client, tmp_path):
+    from gradio_client import handle_file
+
+    bad = tmp_path / "garbage.png"
+    bad.write_bytes(b"garbage")
+    with pytest.raises(Exception, match="garbage.png: not a readable image"):
+        client.predict(handle_file(str(bad)), TEXT, "xray", "lung", 0.5, api_name="/segment")
+    good = _png(tmp_path / "after.png", (64, 64))
+    result = client.predict(handle_file(str(good)), "", "xray", "lung", 0.5, api_name="/segment")
+    assert cv2.imread(result[4], cv2.IMREAD_UNCHANGED).shape == (64, 64)
+
+
+# -- the shipped checkpoint: the words move the mask ------------------------------------------------
+
+
+@pytest.mark.skipif(not (DEMO_CHECKPOINT / "config.json").exists(), reason="demo checkpoint not trained yet")
+def test_demo_checkpoint_compare_follows_the_named_side(folders):
+    model = ssa.load_model(DEMO_CHECKPOINT)
+    handlers = DemoHandlers(Analyzer(ssa.SSAPredictor(model)))
+    entry = next(e for e in content.load_examples(EXAMPLES) if e["image"].endswith("xray_referring_lower.png"))
+    left, right = entry["compare"]
+    assert "lower left lung" in left and "lower right lung" in right
+    out = handlers.compare(entry["image"], left, right, "", "", "xray", "lung", 0.5, None)
+    masks = [cv2.imread(m, 0) > 0 for m in out[5]]
+    assert masks[0].any() and masks[1].any() and not np.array_equal(*masks)
+    half = masks[0].shape[1] // 2  # radiological: the patient's left is the image's right half
+    assert masks[0][:, half:].sum() >= 0.9 * masks[0].sum()
+    assert masks[1][:, :half].sum() >= 0.9 * masks[1].sum()
