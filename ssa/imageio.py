@@ -34,7 +34,8 @@ def _check_size(h: int, w: int, source: str) -> None:
     if h == 0 or w == 0:
         raise ValueError(f"{source}: empty image ({h}x{w} pixels)")
     if h * w > MAX_PIXELS:
-        raise ValueError(f"{source}: image of {w}x{h} pixels is over the limit of {MAX_PIXELS:,} pixels")
+        claim = "a header claiming too many" if h == float("inf") else f"{int(w)}x{int(h)}"
+        raise ValueError(f"{source}: image of {claim} pixels is over the limit of {MAX_PIXELS:,} pixels")
 
 
 def to_unit_gray(array: np.ndarray, source: str = "array") -> np.ndarray:
@@ -173,13 +174,29 @@ def _read_tiff(path: Path) -> np.ndarray | None:
 
 
 def _raster_size(data: np.ndarray) -> tuple[int, int] | None:
-    """(H, W) from a PNG header, read before decoding so that a bomb is refused cheaply."""
+    """(H, W) from the file's header, read before decoding so that a bomb is refused cheaply.
+
+    PNG is parsed here; PIL parses JPEG, BMP and TIFF headers without decoding pixels. A
+    header past PIL's own bomb limit reports (inf, inf); None if the header is unreadable.
+    """
     head = data[:24].tobytes()
     if head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) >= 24:
-        w = int.from_bytes(head[16:20], "big")
-        h = int.from_bytes(head[20:24], "big")
+        return int.from_bytes(head[20:24], "big"), int.from_bytes(head[16:20], "big")
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PIL's bomb warning: the caller decides
+            with Image.open(io.BytesIO(data.tobytes())) as im:
+                w, h = im.size
         return h, w
-    return None
+    except Image.DecompressionBombError:
+        return float("inf"), float("inf")  # type: ignore[return-value]
+    except Exception:
+        return None
 
 
 def read_image(source, modality: str | None = None, window: str | None = None) -> LoadedImage:
@@ -203,6 +220,10 @@ def read_image(source, modality: str | None = None, window: str | None = None) -
             return loaded
         pixels = to_unit_gray(read_raster(path), str(path))
         return LoadedImage(pixels=pixels, modality=modality or "xray", source=str(path))
+    if isinstance(source, LoadedImage):  # already read (e.g. by the app): keep its scaling
+        if modality is not None:
+            source = LoadedImage(source.pixels, modality, source.source, dict(source.info))
+        return source
     if hasattr(source, "convert") and hasattr(source, "size"):  # a PIL image
         source = np.asarray(source)
     if not isinstance(source, np.ndarray):

@@ -93,3 +93,27 @@ def test_long_prompt_is_truncated_and_said(predictor, rng):
     predictor.set_image(rng.random((64, 64)))
     res = predictor.predict("lower left lung " * 10_000)
     assert res.truncated and res.mask.shape == (64, 64)
+
+
+def test_decompression_bomb_is_refused_before_decoding(tmp_path):
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", 30000, 30000, 8, 0, 0, 0, 0)
+    path = tmp_path / "bomb.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+                     + chunk(b"IEND", b""))
+    with pytest.raises(ValueError, match=r"bomb.png: image of 30000x30000 pixels is over the limit"):
+        read_image(path)
+
+
+def test_loaded_image_passes_through_unchanged():
+    from ssa.imageio import LoadedImage
+
+    pixels = np.linspace(0.2, 0.4, 12, dtype=np.float32).reshape(3, 4)
+    loaded = read_image(LoadedImage(pixels, "ct"))
+    np.testing.assert_array_equal(loaded.pixels, pixels)  # no re-stretching
+    assert read_image(loaded, modality="xray").modality == "xray"
