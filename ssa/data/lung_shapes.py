@@ -36,6 +36,7 @@ import numpy as np
 SHAPE = 128
 FILE_NAME = "lung_shapes.npz"
 WHEEL_MEMBER = "semantic_masks_v7labs_lungs.zip"  # basename inside the wheel's data folder
+WHEEL_VERSION = "1.5.7"  # pinned: the synthetic data (and so the demo checkpoint) depends on these masks
 
 
 def default_cache_dir() -> Path:
@@ -148,7 +149,7 @@ def _read_wheel(wheel: Path) -> bytes:
 def _download_wheel(dest: Path) -> Path:
     """``pip download --no-deps torchxrayvision`` into ``dest``; needs a package index."""
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-           "--disable-pip-version-check", "torchxrayvision", "-d", str(dest)]
+           "--disable-pip-version-check", f"torchxrayvision=={WHEEL_VERSION}", "-d", str(dest)]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     wheels = sorted(dest.glob("torchxrayvision-*.whl"))
     if not wheels:
