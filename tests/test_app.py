@@ -315,7 +315,6 @@ def test_server_survives_bad_input(client, tmp_path):
 # -- the shipped checkpoint: the words move the mask ------------------------------------------------
 
 
-@pytest.mark.skipif(not (DEMO_CHECKPOINT / "config.json").exists(), reason="demo checkpoint not trained yet")
 def test_demo_checkpoint_compare_follows_the_named_side(folders):
     model = ssa.load_model(DEMO_CHECKPOINT)
     handlers = DemoHandlers(Analyzer(ssa.SSAPredictor(model)))
