@@ -53,7 +53,10 @@ def _one_side_text(case: SyntheticCase) -> bool:
 
 
 def _referring_lower(case: SyntheticCase) -> bool:
-    return (_one_side_text(case) and _sides(case) == {"left", "right"}
+    half = case.all_lesions.shape[1] // 2
+    # Clearly visible lesions in both halves, so that either prompt has something to find.
+    visible = min(case.all_lesions[:, :half].sum(), case.all_lesions[:, half:].sum()) >= 400
+    return (_one_side_text(case) and _sides(case) == {"left", "right"} and bool(visible)
             and all("lower" in _zones(case, s) for s in ("left", "right")))
 
 
