@@ -4,7 +4,7 @@
 
 The model loads once, at start. Tabs: Segment (one prompt, with guidance, alignment heatmaps
 and findings), Compare (2-4 prompts on one image, encoded once), Examples, About. Named API
-endpoints: ``/segment`` and ``/compare`` (see docs/app.md for a gradio_client snippet).
+endpoints: ``/segment`` and ``/compare`` (see the README for a gradio_client snippet).
 Uploads are deleted from disk once read; result files live in Gradio's cache and are swept
 by ``delete_cache``.
 """
