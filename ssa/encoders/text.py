@@ -35,8 +35,8 @@ def build_tokenizer(config: SSAConfig):
 
 
 def build_text_model(config: SSAConfig, pretrained: bool) -> nn.Module:
-    """A transformers ``BertModel``: weights from ``config.text_weights`` or random."""
-    from transformers import BertConfig, BertModel
+    """A transformers model: ``AutoModel`` for ``config.text_weights``, else a random ``BertModel``."""
+    from transformers import AutoModel, BertConfig, BertModel
 
     if pretrained and config.text_weights:
         from transformers.utils import logging as hf_logging
@@ -46,7 +46,11 @@ def build_text_model(config: SSAConfig, pretrained: bool) -> nn.Module:
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
         try:
-            return BertModel.from_pretrained(resolve_text_source(config.text_weights), add_pooling_layer=False)
+            # AutoModel: BERT-family checkpoints (MiniLM, CXR-BERT's "bert" backbone) load as the
+            # library's own class; remote code is never trusted.
+            return AutoModel.from_pretrained(
+                resolve_text_source(config.text_weights), add_pooling_layer=False, trust_remote_code=False
+            )
         finally:
             hf_logging.set_verbosity(level)
             if bars:
