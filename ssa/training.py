@@ -218,6 +218,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
         step, best_dice, stale = int(state["step"]), float(state["best_dice"]), int(state["stale"])
     if master:
         out.mkdir(parents=True, exist_ok=True)
+        # A run killed while writing a checkpoint leaves its temporary folder: never used, removed.
+        for stale in (out / "checkpoints").glob(".tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         _atomic_write_bytes(out / "train_args.json", (json.dumps(vars(args), indent=2) + "\n").encode())
     log = TrainingLog(out, resume_step=step, tensorboard=args.tensorboard and master) if master else None
 
