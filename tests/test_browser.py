@@ -58,6 +58,8 @@ def page(url):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.requested_urls = []  # every request the page makes, for the privacy test
+        page.on("request", lambda request: page.requested_urls.append(request.url))
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(url)
         page.wait_for_selector("#seg-run")
@@ -172,3 +174,15 @@ def test_corrupt_upload_shows_the_error(page, tmp_path):
     # the server keeps serving: a good image works right after
     upload(page, "seg-file", EXAMPLES / "ct_report.png")
     page.wait_for_function("() => document.querySelector('#seg-status').innerText.includes('Loaded')")
+
+
+def test_every_request_stays_on_loopback(page):
+    """Privacy: after all the views above, the page has fetched nothing from outside this
+    machine (no web fonts, no analytics, no CDN)."""
+    from urllib.parse import urlparse
+
+    assert page.requested_urls
+    outside = [u for u in page.requested_urls
+               if urlparse(u).scheme not in ("data", "blob")
+               and urlparse(u).hostname not in ("127.0.0.1", "localhost", "::1")]
+    assert not outside, outside
