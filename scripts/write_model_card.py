@@ -48,7 +48,7 @@ design (see the project README).
 ## Training data and command
 
 Synthetic only (`ssa.data.synthetic`): chest-X-ray-like images built on real lung shapes
-(517 lung masks from the torchxrayvision package's data) and CT-slice-like images, with
+(the 435 usable of the 517 lung masks in the torchxrayvision 1.5.7 wheel's data) and CT-slice-like images, with
 ground-glass and consolidation lesions placed in the zones that a QaTa-COV19-style sentence
 names. Half the cases are *report* mode (the text names every lesion), half *referring*
 mode (lesions on both sides, the text names a subset, the mask is that subset).
