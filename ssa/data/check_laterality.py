@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ssa.data.readers import DatasetError, Sample, load_mask, read_dataset
-from ssa.spatial import parse_locations
+from ssa.metrics import named_side
 
 CONVENTIONS = ("radiological", "viewer")
 MAX_EXAMPLES = 20  # disagreeing keys kept in the report, for a look at the worst cases
@@ -36,12 +36,6 @@ def half_masses(mask: np.ndarray) -> tuple[int, int]:
     """
     w = mask.shape[1]
     return int(mask[:, : w // 2].sum()), int(mask[:, (w + 1) // 2 :].sum())
-
-
-def named_side(text: str) -> str | None:
-    """ "left" / "right" if the text's locations name exactly one side, else None."""
-    sides = {region.side for region in parse_locations(text)}
-    return sides.pop() if len(sides) == 1 else None
 
 
 def laterality_report(samples: Sequence[Sample], progress: bool = True) -> dict:
