@@ -1,7 +1,7 @@
 """Sinkhorn side by side, in one run: ours vs POT's batched solver vs a loop of ot.sinkhorn.
 
     python bench/sinkhorn.py [--iters 50] [--eps 0.05] [--repeats 7] [--device cpu]
-                             [--out benchmarks/sinkhorn.json]
+                             [--out benchmarks/results.json]
 
 For B in {1, 16, 64} problems of N in {49, 196, 784} image tokens x 8 expressions, every
 solver runs the same number of iterations (POT: ``tol=0`` / ``stopThr=0``), forward alone
@@ -13,7 +13,6 @@ faster). Agreement: the largest absolute difference between our plan and each PO
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
 import sys
@@ -24,7 +23,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ssa.checkpoint import _atomic_write_bytes  # noqa: E402
+from bench.results import RESULTS, update_results  # noqa: E402
 from ssa.ot import sinkhorn  # noqa: E402
 
 
@@ -113,10 +112,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--eps", type=float, default=0.05)
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default="benchmarks/sinkhorn.json")
+    p.add_argument("--out", default=str(RESULTS), help="results JSON; this script owns its 'sinkhorn' section")
     args = p.parse_args(argv)
     result = run(args)
-    _atomic_write_bytes(Path(args.out), (json.dumps(result, indent=2) + "\n").encode())
+    # Per device, beside the CPU figures when it is run with --device cuda.
+    update_results("sinkhorn", result, Path(args.out), key="cuda" if args.device.startswith("cuda") else "cpu")
     print(f"wrote {args.out}")
 
 

@@ -52,6 +52,9 @@ class SSAConfig:
 
     dim: int = 32  # alignment (OT) width
     decoder_dim: int = 32  # decoder width
+    # Width of the stride-2 refinement stage (0 = off: logits at stride 4). Small lesions
+    # (a few pixels across at 224 px) need it: at stride 4 they are one or two logits wide.
+    fine_dim: int = 0
     ot_eps: float = 0.05
     ot_iters: int = 30
     guidance_weight: float = 1.0
@@ -119,6 +122,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         text_layers=6,
         dim=64,
         decoder_dim=48,
+        fine_dim=16,
     ),
     # The paper's setting (as GuideDecoder): ConvNeXt-Tiny + frozen CXR-BERT, 224 px.
     "paper": dict(
@@ -134,6 +138,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         text_layers=12,
         dim=128,
         decoder_dim=64,
+        fine_dim=16,
     ),
 }
 

@@ -26,15 +26,31 @@ class ConvBlock(nn.Sequential):
         )
 
 
+class FineStem(nn.Sequential):
+    """The normalised image ``[B, 3, S, S]`` -> ``[B, c, S/2, S/2]``: edges for the stride-2 stage.
+
+    Encoder-agnostic (ConvNeXt has no stride-2 features) and cheap: two narrow convolutions.
+    """
+
+    def __init__(self, c: int) -> None:
+        super().__init__(
+            nn.Conv2d(3, c, 3, stride=2, padding=1, bias=False), _norm(c), nn.GELU(),
+            nn.Conv2d(c, c, 3, padding=1, bias=False), _norm(c), nn.GELU(),
+        )
+
+
 class SSADecoder(nn.Module):
-    """Fuses ``C1..C4`` (strides 4..32) into mask logits at stride 4.
+    """Fuses ``C1..C4`` (strides 4..32) into mask logits at stride 4, or at stride 2 when
+    ``fine_dim`` > 0 and a stride-2 map ``C0`` from :class:`FineStem` is given.
 
     The text enters through FiLM (a scale and shift per channel from the pooled grounded
     expressions) at strides 16 and 8; the guidance mask ``G`` enters as an extra input
     channel of the stride-8 and stride-4 stages, where spatial detail is decided.
     """
 
-    def __init__(self, channels: tuple[int, int, int, int], dim: int, text_dim: int | None) -> None:
+    def __init__(
+        self, channels: tuple[int, int, int, int], dim: int, text_dim: int | None, fine_dim: int = 0
+    ) -> None:
         super().__init__()
         c1, c2, c3, c4 = channels
         self.lateral = nn.ModuleList([nn.Conv2d(c, dim, 1) for c in (c1, c2, c3, c4)])
@@ -43,6 +59,11 @@ class SSADecoder(nn.Module):
         self.fuse2 = ConvBlock(2 * dim + 1, dim)
         self.fuse1 = ConvBlock(2 * dim + 1, dim)
         self.head = nn.Conv2d(dim, 1, 1)
+        if fine_dim:
+            # Squeeze to fine_dim before upsampling: the stride-2 grid is 4x the pixels.
+            self.squeeze0 = nn.Conv2d(dim, fine_dim, 1)
+            self.fuse0 = ConvBlock(2 * fine_dim + 1, fine_dim)
+            self.head0 = nn.Conv2d(fine_dim, 1, 1)
         self.film = nn.Linear(text_dim, 4 * dim) if text_dim else None
 
     def forward(
@@ -51,9 +72,11 @@ class SSADecoder(nn.Module):
         guidance: Tensor,
         text: Tensor | None = None,
         text_mask: Tensor | None = None,
+        fine: Tensor | None = None,
     ) -> Tensor:
         """features: C1..C4 ``[B, c_i, H/s_i, W/s_i]``; guidance ``[B, 1, h, w]`` (any size);
-        text ``[B, K, D]`` with mask ``[B, K]`` or None. Returns logits ``[B, 1, H/4, W/4]``."""
+        text ``[B, K, D]`` with mask ``[B, K]`` or None; fine: C0 ``[B, fine_dim, H/2, W/2]``
+        or None. Returns logits ``[B, 1, H/2, W/2]`` with ``fine``, else ``[B, 1, H/4, W/4]``."""
         l1, l2, l3, l4 = (lat(f) for lat, f in zip(self.lateral, features))
         films: list[tuple[Tensor, Tensor]] = []
         if self.film is not None and text is not None and text_mask is not None:
@@ -70,7 +93,10 @@ class SSADecoder(nn.Module):
         if films:
             x = x * (1 + films[1][0]) + films[1][1]
         x = self.fuse1(torch.cat([_up(x, l1), l1, _resize(guidance, l1)], 1))
-        return self.head(x)
+        if fine is None or not hasattr(self, "fuse0"):
+            return self.head(x)
+        x = self.fuse0(torch.cat([_up(self.squeeze0(x), fine), fine, _resize(guidance, fine)], 1))
+        return self.head0(x)
 
 
 def _up(x: Tensor, like: Tensor) -> Tensor:

@@ -2,11 +2,11 @@
 
 ::
 
-    image ─► image encoder ─► C1..C4 (strides 4, 8, 16, 32)
+    image ─► image encoder ─► C1..C4 (strides 4, 8, 16, 32);  image ─► fine stem ─► C0 (stride 2)
     text  ─► expressions ─► text encoder ─► P_1..P_K (+ background slot inside the aligner)
     text  ─► location parser ─► G_k per expression, G = their union
     C4, P, G ─► align ─► C4', P' ;  C3, P', G ─► align ─► C3', P''
-    C1, C2, C3', C4', P'', G ─► decoder ─► mask logits
+    C0, C1, C2, C3', C4', P'', G ─► decoder ─► mask logits (stride 2; stride 4 without C0)
 
 ``forward`` = ``encode_image`` + ``encode_prompts`` + ``decode``; the predictor calls the
 three parts separately so that one image embedding serves many prompts.
@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ssa.config import SSAConfig
-from ssa.decoder import SSADecoder
+from ssa.decoder import FineStem, SSADecoder
 from ssa.encoders.image import build_image_encoder
 from ssa.encoders.text import TextEncoder, build_text_encoder
 from ssa.expressions import Expression, split_expressions
@@ -90,7 +90,8 @@ class SSA(nn.Module):
             )
             self.align4 = aligner(image_dim=channels[3], **kwargs)
             self.align3 = aligner(image_dim=channels[2], **kwargs)
-        self.decoder = SSADecoder(channels, config.decoder_dim, text_dim)  # type: ignore[arg-type]
+        self.decoder = SSADecoder(channels, config.decoder_dim, text_dim, config.fine_dim)  # type: ignore[arg-type]
+        self.fine_stem = FineStem(config.fine_dim) if config.fine_dim else None
         mean = torch.tensor(config.image_mean).view(1, 3, 1, 1)
         std = torch.tensor(config.image_std).view(1, 3, 1, 1)
         self.register_buffer("pixel_mean", mean, persistent=False)
@@ -103,10 +104,13 @@ class SSA(nn.Module):
 
     # -- image -------------------------------------------------------------------------
     def encode_image(self, images: Tensor) -> list[Tensor]:
-        """images ``[B, 1 or 3, S, S]`` in [0, 1], S = config.image_size -> C1..C4."""
+        """images ``[B, 1 or 3, S, S]`` in [0, 1], S = config.image_size -> C1..C4, preceded
+        by C0 ``[B, fine_dim, S/2, S/2]`` when the model has a stride-2 stage."""
         if images.shape[1] == 1:
             images = images.expand(-1, 3, -1, -1)
-        return self.image_encoder((images - self.pixel_mean) / self.pixel_std)
+        x = (images - self.pixel_mean) / self.pixel_std
+        features = list(self.image_encoder(x))
+        return [self.fine_stem(x), *features] if self.fine_stem is not None else features
 
     # -- text ----------------------------------------------------------------------------
     def encode_prompts(self, texts: Sequence[str], modalities: Sequence[str] | None = None) -> Prompt:
@@ -170,11 +174,11 @@ class SSA(nn.Module):
 
     # -- fusion ----------------------------------------------------------------------------
     def decode(self, features: list[Tensor], prompt: Prompt, out_size: tuple[int, int] | None = None) -> SSAOutput:
-        """features: C1..C4 of ``B`` images (or of one image, broadcast to the prompts)."""
+        """features: [C0,] C1..C4 of ``B`` images (or of one image, broadcast to the prompts)."""
         b = prompt.mask.shape[0]
         if features[0].shape[0] == 1 and b > 1:  # one image, many prompts: no copy
             features = [f.expand(b, -1, -1, -1) for f in features]
-        c1, c2, c3, c4 = features
+        *fine, c1, c2, c3, c4 = features
         plans: list[Tensor] = []
         sizes: list[tuple[int, int]] = []
         text = None
@@ -186,7 +190,10 @@ class SSA(nn.Module):
             c3, text = out3.image, out3.text
             plans = [out4.plan, out3.plan]
             sizes = [tuple(c4.shape[-2:]), tuple(c3.shape[-2:])]
-        logits = self.decoder([c1, c2, c3, c4], prompt.guidance, text, prompt.mask if text is not None else None)
+        logits = self.decoder(
+            [c1, c2, c3, c4], prompt.guidance, text, prompt.mask if text is not None else None,
+            fine=fine[0] if fine else None,
+        )
         size = out_size or (c1.shape[-2] * 4, c1.shape[-1] * 4)
         logits = F.interpolate(logits, size=size, mode="bilinear", align_corners=False)
         return SSAOutput(logits=logits, guidance=prompt.guidance, plans=plans, plan_sizes=sizes, prompt=prompt)

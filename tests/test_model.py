@@ -5,6 +5,7 @@ import torch
 
 import ssa
 from ssa.config import MINILM
+from ssa.checkpoint import build_model
 from ssa.losses import ssa_loss
 
 TEXTS = [
@@ -31,6 +32,22 @@ def test_tiny_forward_shapes(tiny_model):
     for plan, (h, w) in zip(out.plans, out.plan_sizes):
         assert plan.shape[1] == h * w
         assert torch.isfinite(plan).all()
+
+
+def test_stride_2_stage_refines_the_logits():
+    # fine_dim > 0 adds C0 (stride 2) in front of C1..C4 and the decoder answers at stride 2:
+    # a lesion a few pixels wide then spans several logits instead of one.
+    model = ssa.create_model("tiny", fine_dim=8).eval()
+    images, _ = _batch(64)
+    features = model.encode_image(images)
+    assert [f.shape[-1] for f in features] == [32, 16, 8, 4, 2]
+    prompt = model.encode_prompts(TEXTS)
+    raw = model.decoder(features[1:], prompt.guidance, fine=features[0])
+    assert raw.shape == (2, 1, 32, 32)
+    assert model(images, TEXTS).logits.shape == (2, 1, 64, 64)
+    # A config from before the stage (no fine_dim) still builds the stride-4 model.
+    old = ssa.SSAConfig.from_dict({k: v for k, v in ssa.preset_config("tiny").to_dict().items() if k != "fine_dim"})
+    assert old.fine_dim == 0 and build_model(old).fine_stem is None
 
 
 def test_demo_forward_offline():
