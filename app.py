@@ -1,6 +1,6 @@
 """SSA demo: text-guided lung lesion segmentation in the browser (Gradio).
 
-    python app.py [--checkpoint DIR_OR_REPO] [--host 127.0.0.1] [--port 7860]
+    python app.py [--checkpoint DIR_OR_REPO] [--host 127.0.0.1] [--port 7860] [--max-queue 32]
 
 The model loads once, at start. Tabs: Segment (one prompt, with guidance, alignment heatmaps
 and findings), Compare (2-4 prompts on one image, encoded once), Examples, About. Named API
@@ -25,7 +25,7 @@ import pandas as pd  # noqa: E402
 import ssa  # noqa: E402
 from ssa.analysis import Analyzer  # noqa: E402
 from ssa.checkpoint import resolve_checkpoint  # noqa: E402
-from ssa.webui import content, style  # noqa: E402
+from ssa.webui import content, gradio_fixes, style  # noqa: E402
 from ssa.webui.handlers import MAX_COMPARE, DemoHandlers  # noqa: E402
 from ssa.webui.uploads import UploadJanitor  # noqa: E402
 from ssa.webui.views import COLOR_MAP, COMPARE_COLUMNS, FINDINGS_COLUMNS  # noqa: E402
@@ -189,8 +189,13 @@ def _examples_tab(handlers: DemoHandlers, seg: dict, examples: list[dict], tabs:
 
 
 def build_demo(predictor: ssa.SSAPredictor, checkpoint_info: dict,
-               examples_dir: str | Path = EXAMPLES_DIR) -> gr.Blocks:
-    """The whole page. ``predictor`` is shared by every visitor (one request at a time)."""
+               examples_dir: str | Path = EXAMPLES_DIR,
+               max_queue: int = QUEUE["max_size"]) -> gr.Blocks:
+    """The whole page. ``predictor`` is shared by every visitor (one request at a time).
+
+    max_queue: requests that may wait for the model; more are refused ("Queue is full").
+    """
+    gradio_fixes.apply()  # atomic image-cache writes: concurrent identical outputs
     janitor = UploadJanitor()
     handlers = DemoHandlers(Analyzer(predictor), janitor)
     examples = content.load_examples(examples_dir)
@@ -213,7 +218,7 @@ def build_demo(predictor: ssa.SSAPredictor, checkpoint_info: dict,
                         gr.HTML(content.laterality_svg(checkpoint_info.get("convention", "radiological"),
                                                        tuple(checkpoint_info.get("lung_band", (0.1, 0.9)))))
     janitor.blocks = demo
-    return demo.queue(**QUEUE)
+    return demo.queue(**{**QUEUE, "max_size": max_queue})
 
 
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, **kwargs):
@@ -233,7 +238,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="interface to listen on (default %(default)s: this machine only)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
     parser.add_argument("--examples", default=str(EXAMPLES_DIR), help="examples folder (examples.json)")
-    return parser.parse_args(argv)
+    parser.add_argument("--max-queue", type=int, default=QUEUE["max_size"],
+                        help="requests that may wait for the model; more are turned away with "
+                             "'Queue is full' (default %(default)s)")
+    args = parser.parse_args(argv)
+    if args.max_queue < 1:
+        parser.error("--max-queue must be at least 1")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -247,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (ssa.CheckpointError, OSError) as err:
         sys.exit(f"app.py: cannot load checkpoint: {err}")
     info = content.checkpoint_info(directory, model)
-    demo = build_demo(ssa.SSAPredictor(model), info, args.examples)
+    demo = build_demo(ssa.SSAPredictor(model), info, args.examples, args.max_queue)
     launch(demo, args.host, args.port)
 
 

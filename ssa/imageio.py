@@ -89,6 +89,16 @@ def read_dicom(path: Path, window: str | None = None) -> LoadedImage:
     window when it has one, else a percentile stretch; MONOCHROME1 is inverted so that
     bone is bright. Patient metadata is never copied into the result.
     """
+    try:
+        return _read_dicom(path, window)
+    except Exception as err:  # on a damaged file pydicom raises struct.error, BytesLengthException, ...
+        if isinstance(err, ValueError) and str(err).startswith(f"{path}: "):
+            raise  # already names the file and the problem
+        # pydicom's message may quote the file's bytes: it is not shown (the cause is chained).
+        raise ValueError(f"{path}: not a readable DICOM file (damaged or invalid header)") from err
+
+
+def _read_dicom(path: Path, window: str | None) -> LoadedImage:
     import pydicom
     from pydicom.errors import InvalidDicomError
 
@@ -110,6 +120,8 @@ def read_dicom(path: Path, window: str | None = None) -> LoadedImage:
     values = raw.astype(np.float64)
     slope = float(ds.get("RescaleSlope", 1) or 1)
     intercept = float(ds.get("RescaleIntercept", 0) or 0)
+    if not (np.isfinite(slope) and np.isfinite(intercept)):
+        raise ValueError(f"{source}: DICOM rescale slope / intercept is not a finite number")
     values = values * slope + intercept
     modality = "ct" if str(ds.get("Modality", "")).upper() == "CT" else "xray"
     info = {"dicom_modality": str(ds.get("Modality", "")), "rescale": [slope, intercept]}
@@ -119,11 +131,14 @@ def read_dicom(path: Path, window: str | None = None) -> LoadedImage:
         info["window"] = window or "lung"
     else:
         center, width = ds.get("WindowCenter"), ds.get("WindowWidth")
+        voi = None
         if center is not None and width is not None and values.ndim == 2:
             center = float(center[0] if isinstance(center, pydicom.multival.MultiValue) else center)
             width = float(width[0] if isinstance(width, pydicom.multival.MultiValue) else width)
-            pixels = apply_window(values, center, max(width, 1.0))
-        else:
+            voi = (center, width)
+        if voi is not None and np.isfinite(voi).all():
+            pixels = apply_window(values, voi[0], max(voi[1], 1.0))
+        else:  # no VOI window, or a NaN / Inf one
             pixels = to_unit_gray(values, source)
         if str(ds.get("PhotometricInterpretation", "")).upper() == "MONOCHROME1":
             pixels = 1.0 - pixels

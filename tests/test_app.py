@@ -4,6 +4,7 @@ by gradio_client (named endpoints /segment and /compare, DICOM round trip, bad i
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
@@ -327,3 +328,22 @@ def test_demo_checkpoint_compare_follows_the_named_side(folders):
     half = masks[0].shape[1] // 2  # radiological: the patient's left is the image's right half
     assert masks[0][:, half:].sum() >= 0.9 * masks[0].sum()
     assert masks[1][:, :half].sum() >= 0.9 * masks[1].sum()
+
+
+def test_image_cache_writes_are_atomic(tmp_path):
+    # Gradio names cached images by content; rewriting the same image must replace the file
+    # (a new inode) rather than truncate the one a concurrent download is reading.
+    import gradio.processing_utils as pu
+    from PIL import Image
+
+    from ssa.webui import gradio_fixes
+
+    gradio_fixes.apply()
+    image = Image.fromarray(np.full((8, 8), 128, np.uint8))
+    first = pu.save_pil_to_cache(image, str(tmp_path))
+    with open(first, "rb") as reader:
+        inode = os.fstat(reader.fileno()).st_ino
+        second = pu.save_pil_to_cache(image, str(tmp_path))
+        assert second == first and os.stat(second).st_ino != inode
+        assert reader.read() == Path(second).read_bytes()  # the reader still has the whole file
+    assert [p.name for p in Path(first).parent.iterdir()] == [Path(first).name]  # no temp left

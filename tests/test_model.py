@@ -4,8 +4,8 @@ import pytest
 import torch
 
 import ssa
-from ssa.config import MINILM
 from ssa.checkpoint import build_model
+from ssa.config import MINILM
 from ssa.losses import ssa_loss
 
 TEXTS = [

@@ -105,9 +105,9 @@ def acquire(
     try:
         image = prepare_image(key, name=display_name(key))
     except ValueError as err:
-        janitor.discard(key)
         raise ValueError(str(err)) from None
-    janitor.discard(key)
+    finally:
+        janitor.discard(key)  # read or refused, and even if a reader fails unexpectedly
     return image, SessionImage(key=key, image=image)
 
 
