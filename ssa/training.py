@@ -31,7 +31,13 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
-from ssa.checkpoint import _atomic_write_bytes, create_model, load_state, save_pretrained
+from ssa.checkpoint import (
+    _atomic_write_bytes,
+    create_model,
+    load_state,
+    load_training_state,
+    save_pretrained,
+)
 from ssa.data.augment import AugmentConfig
 from ssa.data.dataset import (
     SampleSource,
@@ -211,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     if args.resume and (out / "last").exists():
         last = (out / "last").resolve()
         load_state(model, last / "model.safetensors")
-        state = torch.load(last / STATE_NAME, map_location="cpu", weights_only=True)
+        state = load_training_state(last / STATE_NAME)
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         torch.set_rng_state(state["torch_rng"])

@@ -98,3 +98,39 @@ def test_writes_are_atomic_no_temp_files_left(tmp_path, tiny_model):
     tiny_model.save_pretrained(tmp_path)
     tiny_model.save_pretrained(tmp_path)  # overwrite in place
     assert not [p for p in Path(tmp_path).iterdir() if p.name.startswith(".")]
+
+
+def test_corrupted_weights_name_the_file(tmp_path, tiny_model):
+    tiny_model.save_pretrained(tmp_path)
+    weights = tmp_path / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[8:40] = b"\xff" * 32  # the JSON header of the safetensors file, overwritten
+    weights.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="model.safetensors: not a readable safetensors file"):
+        ssa.load_model(tmp_path)
+
+
+def test_config_that_is_not_json_names_the_file(tmp_path, tiny_model):
+    tiny_model.save_pretrained(tmp_path)
+    (tmp_path / "config.json").write_text('{"preset": "tiny", ')
+    with pytest.raises(CheckpointError, match="config.json: not valid JSON"):
+        ssa.load_model(tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign"])
+def test_damaged_training_state_names_the_file(tmp_path, damage):
+    from ssa.checkpoint import load_training_state
+
+    state = tmp_path / "training_state.pt"
+    torch.save({"optimizer": {}, "scheduler": {}, "torch_rng": torch.get_rng_state(), "step": 3,
+                "best_dice": 0.5, "stale": 0}, state)
+    assert load_training_state(state)["step"] == 3
+    if damage == "truncated":
+        state.write_bytes(state.read_bytes()[:100])
+    elif damage == "garbage":
+        state.write_bytes(b"not a torch file" * 10)
+    else:
+        torch.save({"weights": torch.zeros(2)}, state)
+    problem = "not a training state" if damage == "foreign" else "not a readable training state"
+    with pytest.raises(CheckpointError, match=f"training_state.pt: {problem}"):
+        load_training_state(state)

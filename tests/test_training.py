@@ -85,3 +85,15 @@ def test_flip_swaps_the_words_and_the_mask_together():
     from ssa.metrics import other_side_fraction
 
     assert other_side_fraction(mask2, "right") == 0.0
+
+
+def test_resume_from_a_damaged_checkpoint_is_a_clear_error(tmp_path):
+    train_main([*BASE, "--out", str(tmp_path), "--steps", "2", "--eval-every", "2"])
+    state = (tmp_path / "last").resolve() / "training_state.pt"
+    state.write_bytes(state.read_bytes()[:200])
+    cmd = [sys.executable, str(ROOT / "train.py"), *BASE, "--out", str(tmp_path), "--steps", "4", "--resume"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 2
+    assert "training_state.pt: not a readable training state" in proc.stderr
+    assert "Traceback" not in proc.stderr
