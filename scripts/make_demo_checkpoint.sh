@@ -2,7 +2,7 @@
 # Builds the shipped checkpoint end to end: train on synthetic X-ray + CT (report and
 # referring modes), copy the best weights to checkpoints/ssa-demo, evaluate on fresh
 # synthetic cases, and write the model card from those results.
-# Usage: bash scripts/make_demo_checkpoint.sh        (about 45 min on 2 CPU cores)
+# Usage: bash scripts/make_demo_checkpoint.sh        (about 50 min on 2 CPU cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
