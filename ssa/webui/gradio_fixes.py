@@ -4,36 +4,26 @@
 (``<cache>/<sha256>/image.webp``) and writes the bytes straight onto that path. Two requests
 that produce the same image (same example, same prompt) write the same path: the second
 write truncates the file while the server is still streaming it to the first client, who
-gets a connection error or an empty image. ``bench/load.py`` hit this in about 1 request
-of 20 with 8 concurrent identical clients. Gradio's own ``save_file_to_cache`` already
+gets a connection error or an empty image. ``bench/load.py`` hit this now and then with
+concurrent identical clients. Gradio's own ``save_file_to_cache`` already
 writes to a temporary file and renames it; this does the same for images, so a reader sees
 the whole old file or the whole new one, never a short one.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import gradio.processing_utils as processing_utils
+
+from ssa.checkpoint import _atomic_write_bytes
 
 
 def _save_pil_to_cache_atomically(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:  # noqa: A002
     """Same contract as Gradio's ``save_pil_to_cache``: returns the cached file's path."""
     data = processing_utils.encode_pil_to_bytes(img, format)
-    folder = Path(cache_dir) / processing_utils.hash_bytes(data)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = (folder / f"{name}.{format}").resolve()
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the cache's other files are world-readable
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    target = (Path(cache_dir) / processing_utils.hash_bytes(data) / f"{name}.{format}").resolve()
+    _atomic_write_bytes(target, data)
     return str(target)
 
 
