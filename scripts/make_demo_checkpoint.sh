@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE=1
 
 # The one training command (also quoted in the model card).
 $PY train.py --preset demo --dataset synthetic --modality mixed --mode mixed \
-    --steps 1500 --batch-size 8 --lr 5e-4 --warmup 100 --eval-every 200 --val-size 64 \
+    --steps 2200 --batch-size 8 --lr 5e-4 --warmup 100 --eval-every 200 --val-size 64 \
     --seed 0 --threads 2 --out "$RUN"
 
 mkdir -p "$DEST"

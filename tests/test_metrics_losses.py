@@ -77,6 +77,14 @@ def test_dice_loss_and_outside_loss():
     assert dilate(region, 1)[0, 0, 4].sum() == 8  # one more row
 
 
+def test_dilate_equals_a_square_max_pool():
+    torch.manual_seed(0)
+    mask = (torch.rand(2, 1, 37, 29) > 0.97).float()
+    for radius in (1, 4, 13):
+        square = torch.nn.functional.max_pool2d(mask, 2 * radius + 1, stride=1, padding=radius)
+        assert torch.equal(dilate(mask, radius), square)
+
+
 def test_plan_loss_prefers_the_right_plan():
     # 4 pixels, 1 expression + background; pixels 0-1 are lesion.
     target = torch.tensor([[[[1.0, 1.0], [0.0, 0.0]]]])
