@@ -63,3 +63,9 @@ def running_demo(checkpoint: Path) -> Iterator[tuple[object, str]]:
         yield demo, url
     finally:
         demo.close()
+
+
+def as_upload(handlers, path: Path) -> str:
+    """Mark ``path`` as a Gradio upload for the ``handlers`` fixture's janitor; returns it."""
+    handlers.janitor.blocks.upload_file_set.add(str(path))
+    return str(path)

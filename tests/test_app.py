@@ -21,13 +21,11 @@ from ssa.imageio import MAX_PIXELS
 from ssa.predictor import MAX_PROMPT_CHARS
 from ssa.webui import content
 from ssa.webui.handlers import DemoHandlers
-from ssa.webui.uploads import SessionImage, UploadJanitor
+from ssa.webui.uploads import SessionImage
 from tests.demo_server import (
     DEMO_CHECKPOINT,
     EXAMPLES,
-    gradio_folders,
-    running_demo,
-    save_tiny_checkpoint,
+    as_upload,
 )
 
 pytestmark = [
@@ -39,33 +37,11 @@ pytestmark = [
 TEXT = "Bilateral pulmonary infection, two infected areas, lower left lung and upper right lung."
 
 
-@pytest.fixture(scope="module")
-def folders(tmp_path_factory):
-    with gradio_folders(tmp_path_factory.mktemp("gradio")) as cache:
-        yield cache
-
-
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory) -> Path:
-    return save_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "ssa-tiny")
-
-
-@pytest.fixture(scope="module")
-def handlers(tiny_model, folders) -> DemoHandlers:
-    blocks = SimpleNamespace(upload_file_set=set(), blocks={})
-    return DemoHandlers(Analyzer(ssa.SSAPredictor(tiny_model)), UploadJanitor(blocks))
-
-
 def _png(path: Path, shape=(120, 160), dtype=np.uint8, seed=0) -> Path:
     rng = np.random.default_rng(seed)
     high = 256 if dtype == np.uint8 else 4096
     assert cv2.imwrite(str(path), rng.integers(0, high, shape, dtype=dtype))
     return path
-
-
-def _as_upload(handlers: DemoHandlers, path: Path) -> str:
-    handlers.janitor.blocks.upload_file_set.add(str(path))
-    return str(path)
 
 
 # -- handlers, called directly -----------------------------------------------------------------
@@ -89,7 +65,7 @@ def test_segment_outputs(handlers, tmp_path):
 
 
 def test_upload_is_deleted_once_read_and_session_reuses_it(handlers, tmp_path):
-    upload = _as_upload(handlers, _png(tmp_path / "scan.png"))
+    upload = as_upload(handlers, _png(tmp_path / "scan.png"))
     preview, _modality, _window, status, session = handlers.load(upload, "lung", None)
     assert not Path(upload).exists() and "scan.png" in status
     assert preview.value is not None
@@ -103,7 +79,7 @@ def test_examples_and_other_files_are_never_deleted(handlers, tmp_path):
     plain = _png(tmp_path / "not_an_upload.png")
     handlers.segment(str(plain), "", "xray", "lung", 0.5, None)
     assert plain.exists()
-    shared = _as_upload(handlers, _png(tmp_path / "example_copy.png"))
+    shared = as_upload(handlers, _png(tmp_path / "example_copy.png"))
     handlers.janitor.blocks.blocks = {1: SimpleNamespace(keep_in_cache={shared})}
     try:
         handlers.segment(shared, "", "xray", "lung", 0.5, None)
@@ -142,7 +118,7 @@ def test_ct_zone_words_are_explained(handlers, tmp_path):
 def test_bad_files_give_a_clear_error_without_server_paths(handlers, tmp_path, name, write):
     path = tmp_path / name
     write(path)
-    upload = _as_upload(handlers, path)
+    upload = as_upload(handlers, path)
     _, _, _, status, session = handlers.load(upload, "lung", None)
     assert "Cannot use this file" in status and name in status and str(tmp_path) not in status
     assert session.error and not Path(upload).exists()  # refused uploads are deleted too
@@ -216,8 +192,8 @@ def test_append_phrase():
     assert DemoHandlers.append_phrase("opacity,", "lingula") == "opacity, lingula"
 
 
-def test_content(checkpoint, tiny_model):
-    info = content.checkpoint_info(checkpoint, tiny_model)
+def test_content(tiny_checkpoint, tiny_model):
+    info = content.checkpoint_info(tiny_checkpoint, tiny_model)
     assert info["preset"] == "tiny" and info["convention"] == "radiological"
     assert info["model_card"] == "A random tiny model for tests.\n\nIt segments nothing in particular."
     about = content.about_markdown(info)
@@ -247,19 +223,6 @@ def test_cli_arguments(monkeypatch):
 
 
 # -- a real server on loopback ------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def server(checkpoint, folders):
-    with running_demo(checkpoint) as (demo, url):
-        yield demo, url
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    from gradio_client import Client
-
-    return Client(server[1], verbose=False)
 
 
 def test_named_endpoints(client):

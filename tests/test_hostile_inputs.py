@@ -25,7 +25,6 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 
 import cv2
 import gradio as gr
@@ -35,13 +34,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import ssa
-from ssa.analysis import Analyzer
 from ssa.imageio import MAX_PIXELS, LoadedImage, read_image
 from ssa.predictor import MAX_PROMPT_CHARS
-from ssa.webui.handlers import DemoHandlers
-from ssa.webui.uploads import UploadJanitor
-from tests.demo_server import gradio_folders, running_demo, save_tiny_checkpoint
+from tests.demo_server import as_upload
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::UserWarning:gradio.helpers"),  # gr.Info outside a request
@@ -256,39 +251,6 @@ def files_holding(folder: Path, payloads: dict[str, bytes]) -> list[Path]:
 
 
 # -- fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def folders(tmp_path_factory):
-    """Gradio's upload / cache folder for this module's handlers and server."""
-    with gradio_folders(tmp_path_factory.mktemp("gradio")) as cache:
-        yield cache
-
-
-@pytest.fixture(scope="module")
-def handlers(tiny_model, folders) -> DemoHandlers:
-    """The handlers with a janitor that treats every path marked by :func:`as_upload` as an upload."""
-    blocks = SimpleNamespace(upload_file_set=set(), blocks={})
-    return DemoHandlers(Analyzer(ssa.SSAPredictor(tiny_model)), UploadJanitor(blocks))
-
-
-def as_upload(handlers: DemoHandlers, path: Path) -> str:
-    handlers.janitor.blocks.upload_file_set.add(str(path))
-    return str(path)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, folders):
-    checkpoint = save_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "ssa-tiny")
-    with running_demo(checkpoint) as (demo, url):
-        yield demo, url
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    from gradio_client import Client
-
-    return Client(server[1], verbose=False)
 
 
 @pytest.fixture(scope="module")
