@@ -14,328 +14,59 @@ Layouts (detected from what exists under the data root, see DESIGN.md §4):
 * raw Kaggle: ``{Train Set,Test Set}/{Images, Ground-truths}/`` + the LViT workbooks (QaTa).
 * prompt:     ``{Train,Test}/{Images,GTs}/`` + ``prompt/{train,val,test}.csv`` (QaTa).
 * CSV:        ``image,mask,text[,modality]`` with paths relative to the CSV file.
+
 """
 
 from __future__ import annotations
 
-import csv
-import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
+from ssa.data.masks import load_mask
+from ssa.data.samples import (
+    MAX_LISTED,
+    DatasetError,
+    Sample,
+    _collect,
+    _find,
+    _Folder,
+    _index_files,
+    _split_keys,
+)
+from ssa.data.tables import (
+    IMAGE_EXTS,
+    _add_table,
+    _at,
+    _column,
+    _read_csv_rows,
+    _Texts,
+    normalise_key,
+)
 
-IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+# Re-exported: the readers' public names, wherever they are defined.
+__all__ = [
+    "IMAGE_EXTS", "MAX_LISTED", "MODALITIES", "SPLITS", "DatasetError", "Sample", "load_mask", "normalise_key",
+    "read_csv", "read_dataset", "read_mosmed", "read_qata",
+]
+
+
 SPLITS = ("train", "val", "test")
-MODALITIES = ("xray", "ct")
-MAX_LISTED = 50  # problems printed in a DatasetError message; `.problems` keeps them all
 
-# Header aliases, lower-case. LViT workbooks say Image/Description; the prompt-layout CSVs of
-# other repos say image/text or image/prompt.
-_KEY_COLUMNS = ("image",)
-_TEXT_COLUMNS = ("description", "text", "prompt")
+
+MODALITIES = ("xray", "ct")
+
 
 _LVIT_FOLDERS = {"train": "Train_Folder", "val": "Val_Folder", "test": "Test_Folder"}
+
+
 _QATA_TEXT = {"train": "Train_text_for_Covid19.xlsx", "test": "Test_text_for_Covid19.xlsx"}
+
+
 _ID_FILES = {"train": "Train_ID.xlsx", "val": "Val_ID.xlsx"}
+
+
 _LVIT_HINT = (
     "LViT layout: Train_Folder/, Val_Folder/, Test_Folder/ with img/, labelcol/, *_text.xlsx"
 )
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One (image, mask, text) triple; paths are absolute, nothing is loaded."""
-
-    image: Path
-    mask: Path
-    text: str
-    modality: str  # "xray" | "ct"
-    key: str  # normalised case name (e.g. "covid_1"), unique within a split
-
-
-class DatasetError(ValueError):
-    """A dataset that cannot be read as a whole; lists every problem found, with paths.
-
-    Attributes:
-        title: what was read, e.g. ``"QaTa-COV19 (LViT layout) at /data/qata"``.
-        problems: every problem, one line each (the message shows the first ``MAX_LISTED``).
-    """
-
-    def __init__(self, title: str, problems: Sequence[str], summary: str | None = None):
-        self.title = title
-        self.problems = list(problems)
-        n = len(self.problems)
-        lines = [summary or f"{title}: {n} problem{'' if n == 1 else 's'}"]
-        lines += [f"  - {p}" for p in self.problems[:MAX_LISTED]]
-        if n > MAX_LISTED:
-            lines.append(f"  ... and {n - MAX_LISTED} more")
-        super().__init__("\n".join(lines))
-        self._summary = summary
-
-    # The custom __init__ signature breaks default pickling (DataLoader workers re-raise by pickling).
-    def __reduce__(self):
-        return (type(self), (self.title, self.problems, self._summary))
-
-
-# --------------------------------------------------------------------------- small helpers
-
-
-def _cell_text(value: object) -> str:
-    """A spreadsheet / CSV cell as stripped text; None, NaN and "nan" become ""."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value.is_integer():  # Excel stores a numeric name like 17 as 17.0
-            return str(int(value))
-    text = str(value).strip()
-    return "" if text.lower() == "nan" else text  # pandas round-trips a missing value as "nan"
-
-
-def normalise_key(name: object) -> str:
-    """Case key of a file name or workbook cell: no directory, no image extension, no ``mask_``.
-
-    ``"labelcol/mask_covid_1.png"``, ``"mask_covid_1"``, ``"covid_1.png"`` and ``"covid_1"`` all
-    give ``"covid_1"``. Only image extensions are stripped, so names with dots survive.
-    """
-    base = _cell_text(name).replace("\\", "/").rsplit("/", 1)[-1].strip()
-    stem, dot, ext = base.rpartition(".")
-    if dot and stem and f".{ext.lower()}" in IMAGE_EXTS:
-        base = stem
-    if base.lower().startswith("mask_"):
-        base = base[len("mask_") :]
-    return base
-
-
-def _find(name: str, dirs: Iterable[Path]) -> Path | None:
-    """First ``dir/name`` that exists, matching the name case-insensitively."""
-    for d in dirs:
-        if (d / name).is_file():
-            return d / name
-        if d.is_dir():
-            for p in sorted(d.iterdir()):
-                if p.is_file() and p.name.lower() == name.lower():
-                    return p
-    return None
-
-
-def _index_files(folder: Path) -> dict[str, Path]:
-    """``key -> path`` of the image files directly in ``folder`` ({} if it does not exist).
-
-    On a key clash a ``mask_`` name wins over a bare one and ``.png`` over other extensions,
-    so the result does not depend on the file system's listing order.
-    """
-    if not folder.is_dir():
-        return {}
-    files = [p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS and p.is_file()]
-    files.sort(
-        key=lambda p: (not p.name.lower().startswith("mask_"), p.suffix.lower() != ".png", p.name)
-    )
-    found: dict[str, Path] = {}
-    for p in files:
-        if not p.name.startswith("."):  # macOS "._x.png" resource forks are not images
-            found.setdefault(normalise_key(p.name), p)
-    return found
-
-
-def _column(header: Sequence[str], names: Sequence[str]) -> int | None:
-    """Index of the first header cell (case-insensitive) among ``names``, else None."""
-    lowered = [h.strip().lower() for h in header]
-    for name in names:
-        if name in lowered:
-            return lowered.index(name)
-    return None
-
-
-def _at(row: Sequence[object], i: int) -> str:
-    return _cell_text(row[i]) if i < len(row) else ""
-
-
-@dataclass
-class _Texts:
-    """Text rows of one split: ``texts`` holds the good rows (first wins on duplicates) and
-    ``seen`` every key that has a row at all, so a row already reported as bad (empty
-    description) is not reported a second time as "image without a text row"."""
-
-    texts: dict[str, str] = field(default_factory=dict)
-    seen: set[str] = field(default_factory=set)
-    sources: list[Path] = field(default_factory=list)
-
-    def add_rows(
-        self,
-        source: Path,
-        header: Sequence[object],
-        rows: Iterable[tuple[int, Sequence[object]]],
-        problems: list[str],
-    ) -> None:
-        """Add ``(line_number, row)`` pairs read from ``source`` below ``header``."""
-        self.sources.append(source)
-        head = [_cell_text(h) for h in header]
-        ki, ti = _column(head, _KEY_COLUMNS), _column(head, _TEXT_COLUMNS)
-        if ki is None or ti is None:
-            problems.append(
-                f"{source}: needs columns Image and Description (or image,text / image,prompt); found {head}"
-            )
-            return
-        for line, row in rows:
-            raw, text = _at(row, ki), _at(row, ti)
-            if not raw and not text:
-                continue  # blank rows are common at the end of hand-edited sheets
-            if not raw:
-                problems.append(f"{source} row {line}: empty Image cell (text {text[:40]!r})")
-                continue
-            key = normalise_key(raw)
-            self.seen.add(key)
-            if not text:
-                problems.append(f"{source} row {line}: empty Description for {raw!r}")
-                continue
-            self.texts.setdefault(key, text)
-
-    def describe(self) -> str:
-        return ", ".join(str(s) for s in self.sources) or "no text file"
-
-
-def _read_sheet(path: Path, problems: list[str]) -> list[tuple[object, ...]] | None:
-    """All rows of the first sheet of an .xlsx file; None (and a problem) if unreadable."""
-    try:
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True, data_only=True)
-        try:
-            sheet = book.worksheets[0]
-            # Some writers store a wrong sheet size; read-only mode would trust it and truncate.
-            sheet.reset_dimensions()
-            return list(sheet.iter_rows(values_only=True))
-        finally:
-            book.close()
-    except Exception as exc:  # a corrupt or non-xlsx file: report it with the others
-        problems.append(f"unreadable workbook {path}: {type(exc).__name__}: {exc}")
-        return None
-
-
-def _read_csv_rows(path: Path, problems: list[str]) -> list[list[str]] | None:
-    """All rows of a CSV file (BOM tolerated); None (and a problem) if unreadable."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            return list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        problems.append(f"unreadable CSV {path}: {type(exc).__name__}: {exc}")
-        return None
-
-
-def _add_table(texts: _Texts, path: Path, problems: list[str]) -> None:
-    """Add the rows of a text workbook (.xlsx) or CSV file to ``texts``."""
-    reader = _read_csv_rows if path.suffix.lower() == ".csv" else _read_sheet
-    rows = reader(path, problems)
-    if rows is None:
-        return
-    if not rows:
-        problems.append(f"{path}: empty file (no header row)")
-        return
-    texts.add_rows(path, rows[0], enumerate(rows[1:], start=2), problems)
-
-
-def _read_ids(path: Path, problems: list[str]) -> list[str]:
-    """Keys in the first column of a split file (Train_ID.xlsx); its header may be any name.
-
-    A first cell that looks like a file name is taken as data: some split files have no header.
-    """
-    rows = _read_sheet(path, problems) or []
-    if rows and not (_cell_text(rows[0][0] if rows[0] else "").lower().endswith(IMAGE_EXTS)):
-        rows = rows[1:]
-    keys = (normalise_key(r[0]) for r in rows if r and _cell_text(r[0]))
-    return list(dict.fromkeys(keys))  # ordered de-duplication
-
-
-# --------------------------------------------------------------------------- matching
-
-
-@dataclass
-class _Folder:
-    """Where a split's images and masks live, and how a missing mask should be named."""
-
-    images: Path
-    masks: Path
-    mask_prefix: str = "mask_"
-
-
-def _collect(
-    keys: Iterable[str],
-    texts: _Texts,
-    folders: Sequence[_Folder],
-    modality: str,
-    problems: list[str],
-    expected: set[str] | None = None,
-) -> list[Sample]:
-    """Match a split's keys to text, image and mask; report whatever is missing.
-
-    Args:
-        keys: the split's keys (text rows, or a split file's list).
-        texts: the text rows; a key without a row is a problem.
-        folders: folders searched in order for the key's image and mask.
-        expected: keys that belong to *some* split of this text source; images in ``folders``
-            outside it are reported as "without a text row". Default: ``texts.seen``.
-    """
-    images: dict[str, Path] = {}
-    masks: dict[str, Path] = {}
-    for f in folders:
-        for k, p in _index_files(f.images).items():
-            images.setdefault(k, p)
-        for k, p in _index_files(f.masks).items():
-            masks.setdefault(k, p)
-    # One missing folder would otherwise surface only as thousands of "missing image" lines.
-    for kind in ("images", "masks"):
-        dirs = [getattr(f, kind) for f in folders]
-        if dirs and not any(d.is_dir() for d in dirs):
-            problems.append(f"{kind} folder not found: {' or '.join(map(str, dirs))}")
-
-    samples = []
-    for key in sorted(set(keys)):
-        text = texts.texts.get(key)
-        if key not in texts.seen:
-            problems.append(f"no text row for {key!r} in {texts.describe()}")
-        image, mask = images.get(key), masks.get(key)
-        if image is None:
-            where = " or ".join(str(f.images / f"{key}.png") for f in folders)
-            problems.append(f"missing image for {key!r}: expected {where}")
-        if mask is None:
-            where = " or ".join(str(f.masks / f"{f.mask_prefix}{key}.png") for f in folders)
-            problems.append(f"missing mask for {key!r}: expected {where}")
-        if text and image is not None and mask is not None:
-            samples.append(Sample(image=image, mask=mask, text=text, modality=modality, key=key))
-
-    known = texts.seen if expected is None else expected
-    for key in sorted(set(images) - known):
-        problems.append(f"image without a text row: {images[key]} (not in {texts.describe()})")
-    return samples
-
-
-def _split_keys(
-    texts: _Texts, id_files: dict[str, Path | None], split: str, problems: list[str]
-) -> tuple[list[str], set[str]]:
-    """Keys of ``split`` ("train"/"val") from LViT's Train_ID / Val_ID files.
-
-    With only one of the two files, the other split is the rest of the text workbook. Returns
-    the split's keys and every key in either split (for the "image without text" check).
-    """
-    ids = {s: _read_ids(p, problems) if p else None for s, p in id_files.items()}
-    if ids["train"] is None:
-        val = set(ids["val"] or ())
-        ids["train"] = [k for k in texts.seen if k not in val]
-    if ids["val"] is None:
-        train = set(ids["train"])
-        ids["val"] = [k for k in texts.seen if k not in train]
-    listed = set(ids["train"]) | set(ids["val"])
-    names = " nor ".join(str(p) for p in id_files.values() if p)
-    for key in sorted(texts.seen - listed):
-        problems.append(f"text row {key!r} of {texts.describe()} is in neither {names}")
-    return ids[split], listed | texts.seen
-
-
-# --------------------------------------------------------------------------- layouts
 
 
 def _check_split(split: str) -> None:
@@ -621,47 +352,3 @@ def read_dataset(name: str, root: str | Path, split: str = "train") -> list[Samp
     if key not in readers:
         raise ValueError(f"unknown dataset {name!r}: expected one of qata, mosmed, csv")
     return readers[key](root, split)
-
-
-def load_mask(path: Path) -> np.ndarray:
-    """Read a mask file as a bool HxW array.
-
-    Accepts 8/16-bit (and float) gray, RGB and RGBA files holding 0/255, 0/1 or 0/65535. A
-    pixel is foreground if any colour channel is above half the value range, where the range
-    is 1, 255 or 65535 depending on the largest value present (so a 0/1 mask works in any
-    dtype and faint JPEG noise on an empty mask does not). Alpha is used only when the
-    colour channels are flat (a mask drawn as transparency).
-
-    Raises:
-        FileNotFoundError: no such file.
-        ValueError: the file is not a readable image.
-    """
-    import cv2
-
-    # imdecode(fromfile) instead of imread: imread fails silently on non-ASCII paths on Windows.
-    raw = np.fromfile(str(path), dtype=np.uint8)  # a missing file raises FileNotFoundError here
-    try:
-        arr = cv2.imdecode(raw, cv2.IMREAD_UNCHANGED) if raw.size else None
-    except cv2.error:
-        arr = None
-    if arr is None:
-        try:
-            from PIL import Image
-
-            with Image.open(path) as im:
-                arr = np.asarray(im)
-        except Exception as exc:
-            raise ValueError(f"cannot read mask {path}: {exc}") from exc
-    arr = np.asarray(arr)
-    if arr.ndim == 3:
-        channels = arr.shape[2]
-        colour = arr[..., : 3 if channels >= 3 else 1]
-        if channels in (2, 4):  # gray+alpha or colour+alpha
-            alpha = arr[..., -1]
-            if colour.min() == colour.max() and alpha.min() != alpha.max():
-                colour = alpha[..., None]
-        arr = colour
-    peak = float(arr.max()) if arr.size else 0.0
-    scale = 1.0 if peak <= 1 else 255.0 if peak <= 255 else 65535.0 if peak <= 65535 else peak
-    fg = arr > scale / 2
-    return fg.any(axis=2) if fg.ndim == 3 else fg
