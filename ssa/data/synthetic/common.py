@@ -1,4 +1,5 @@
-"""Small drawing helpers shared by the X-ray and CT renderers (OpenCV, sub-pixel points)."""
+"""Shared by the X-ray and CT renderers: sub-pixel drawing helpers (OpenCV), the anatomy record
+they return, and a fixed bank of white noise."""
 
 from __future__ import annotations
 
