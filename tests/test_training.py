@@ -2,7 +2,6 @@
 
 import csv
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import numpy as np
 import torch
 
 import ssa
+from bench.app_server import free_port
 from ssa.data.augment import hflip
 from ssa.training import main as train_main
 
@@ -55,16 +55,10 @@ def test_resume_equals_uninterrupted(tmp_path):
     assert steps == [1, 2, 3, 4, 5, 6]  # the log continues without duplicates
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_two_process_gloo_ddp(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MASTER_ADDR": "127.0.0.1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--nnodes", "1",
-           "--master_addr", "127.0.0.1", "--master_port", str(_free_port()),
+           "--master_addr", "127.0.0.1", "--master_port", str(free_port()),
            str(ROOT / "train.py"), *BASE, "--out", str(tmp_path), "--steps", "3", "--eval-every", "3"]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-3000:]
