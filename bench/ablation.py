@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.results import machine, update_results  # noqa: E402
-from ssa.checkpoint import _atomic_write_bytes  # noqa: E402
+from ssa.checkpoint import atomic_write_bytes  # noqa: E402
 
 VARIANTS: dict[str, tuple[str, list[str]]] = {
     "image_only": ("(a) image only, no text", ["use_text=false"]),
@@ -87,7 +87,7 @@ def run_one(variant: str, seed: int, args: argparse.Namespace) -> dict:
         source = SyntheticSource(args.n, EVAL_SEED, modality, mode, size, model.config.convention)
         metrics, _ = evaluate_model(model, SegmentationDataset(source, size), progress=False)
         result[f"{modality}_{mode}"] = {m: metrics[m] for m in (*METRICS, "n", "n_one_side")}
-    _atomic_write_bytes(cached, (json.dumps(result, indent=2) + "\n").encode())
+    atomic_write_bytes(cached, (json.dumps(result, indent=2) + "\n").encode())
     return result
 
 

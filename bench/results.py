@@ -16,7 +16,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ssa.checkpoint import _atomic_write_bytes  # noqa: E402
+from ssa.checkpoint import atomic_write_bytes  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results.json"
 
@@ -54,5 +54,5 @@ def update_results(section: str, data: Any, path: Path = RESULTS, key: str | Non
         results[section] = data
     else:
         results.setdefault(section, {})[key] = data
-    _atomic_write_bytes(path, (json.dumps(results, indent=2, sort_keys=False) + "\n").encode())
+    atomic_write_bytes(path, (json.dumps(results, indent=2, sort_keys=False) + "\n").encode())
     return path

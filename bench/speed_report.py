@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ssa.checkpoint import _atomic_write_bytes
+from ssa.checkpoint import atomic_write_bytes
 
 
 def _fmt(v: Any) -> str:
@@ -65,7 +65,7 @@ def _save(fig, path: Path) -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
     plt.close(fig)
-    _atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def _pyplot():

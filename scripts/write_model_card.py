@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ssa.checkpoint import _atomic_write_bytes  # noqa: E402
+from ssa.checkpoint import atomic_write_bytes  # noqa: E402
 
 TEMPLATE = """---
 license: apache-2.0
@@ -135,7 +135,7 @@ def main() -> None:
         decoder_out=(f"a stride-2 stage ({config['fine_dim']} channels, from a two-convolution image stem) "
                      "gives logits at half resolution" if config.get("fine_dim") else "logits at stride 4"),
     )
-    _atomic_write_bytes(ckpt / "README.md", text.encode())
+    atomic_write_bytes(ckpt / "README.md", text.encode())
     print(f"wrote {ckpt / 'README.md'}")
 
 

@@ -47,7 +47,7 @@ def _stored_state(model: SSA) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().contiguous().clone() for k, v in state.items()}
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, fsync, then rename over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -71,9 +71,9 @@ def save_pretrained(model: SSA, directory: str | os.PathLike, metadata: dict[str
 
     directory = Path(directory)
     meta = {"format": "pt", "ssa_preset": model.config.preset, **(metadata or {})}
-    _atomic_write_bytes(directory / WEIGHTS_NAME, save(_stored_state(model), metadata=meta))
+    atomic_write_bytes(directory / WEIGHTS_NAME, save(_stored_state(model), metadata=meta))
     text = json.dumps(model.config.to_dict(), indent=2) + "\n"
-    _atomic_write_bytes(directory / CONFIG_NAME, text.encode())
+    atomic_write_bytes(directory / CONFIG_NAME, text.encode())
     return directory
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from ssa.checkpoint import _atomic_write_bytes
+from ssa.checkpoint import atomic_write_bytes
 from ssa.data.dataset import SampleSource, SegmentationDataset, SyntheticSource, collate
 from ssa.metrics import aggregate, case_metrics
 
@@ -78,7 +78,7 @@ def build_eval_dataset(args: argparse.Namespace, size: int, convention: str) -> 
 
 def write_results(path: Path, results: dict, rows: list[dict]) -> Path:
     """Atomically write ``results.json`` and the per-case CSV beside it; returns the CSV path."""
-    _atomic_write_bytes(path, (json.dumps(results, indent=2) + "\n").encode())
+    atomic_write_bytes(path, (json.dumps(results, indent=2) + "\n").encode())
     buf = io.StringIO()
     fields = ["key", "modality", "dice", "iou", "wrong_side", "text"]
     writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
@@ -86,7 +86,7 @@ def write_results(path: Path, results: dict, rows: list[dict]) -> Path:
     for row in rows:
         writer.writerow({**row, "wrong_side": "" if row["wrong_side"] is None else int(row["wrong_side"])})
     csv_path = path.with_name(path.stem + "_cases.csv")
-    _atomic_write_bytes(csv_path, buf.getvalue().encode())
+    atomic_write_bytes(csv_path, buf.getvalue().encode())
     return csv_path
 
 

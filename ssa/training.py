@@ -32,7 +32,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from ssa.checkpoint import (
-    _atomic_write_bytes,
+    atomic_write_bytes,
     create_model,
     load_state,
     load_training_state,
@@ -152,7 +152,7 @@ def save_checkpoint(out: Path, model, optimizer, scheduler, step: int, extra: di
     }
     buf = io.BytesIO()
     torch.save(state, buf)
-    _atomic_write_bytes(tmp / STATE_NAME, buf.getvalue())
+    atomic_write_bytes(tmp / STATE_NAME, buf.getvalue())
     if final.exists():
         shutil.rmtree(final)
     os.replace(tmp, final)
@@ -229,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         # A run killed while writing a checkpoint leaves its temporary folder: never used, removed.
         for stale in (out / "checkpoints").glob(".tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
-        _atomic_write_bytes(out / "train_args.json", (json.dumps(vars(args), indent=2) + "\n").encode())
+        atomic_write_bytes(out / "train_args.json", (json.dumps(vars(args), indent=2) + "\n").encode())
     log = TrainingLog(out, resume_step=step, tensorboard=args.tensorboard and master) if master else None
 
     ddp = DistributedDataParallel(model) if world > 1 else model

@@ -7,7 +7,7 @@ import csv
 import io
 from pathlib import Path
 
-from ssa.checkpoint import _atomic_write_bytes
+from ssa.checkpoint import atomic_write_bytes
 
 COLUMNS = [
     "step", "lr", "loss", "dice", "bce", "outside", "plan", "images_per_s",
@@ -29,7 +29,7 @@ class TrainingLog:
         writer = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-        _atomic_write_bytes(self.path, buf.getvalue().encode())
+        atomic_write_bytes(self.path, buf.getvalue().encode())
         self._file = open(self.path, "a", newline="")
         self._writer = csv.DictWriter(self._file, fieldnames=COLUMNS, extrasaction="ignore")
         self._tb = None
@@ -95,4 +95,4 @@ def plot_curves(log_csv: Path, png: Path) -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
     plt.close(fig)
-    _atomic_write_bytes(png, buf.getvalue())
+    atomic_write_bytes(png, buf.getvalue())

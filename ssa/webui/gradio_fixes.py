@@ -16,14 +16,14 @@ from pathlib import Path
 
 import gradio.processing_utils as processing_utils
 
-from ssa.checkpoint import _atomic_write_bytes
+from ssa.checkpoint import atomic_write_bytes
 
 
 def _save_pil_to_cache_atomically(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:  # noqa: A002
     """Same contract as Gradio's ``save_pil_to_cache``: returns the cached file's path."""
     data = processing_utils.encode_pil_to_bytes(img, format)
     target = (Path(cache_dir) / processing_utils.hash_bytes(data) / f"{name}.{format}").resolve()
-    _atomic_write_bytes(target, data)
+    atomic_write_bytes(target, data)
     return str(target)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ssa.checkpoint import _atomic_write_bytes
+from ssa.checkpoint import atomic_write_bytes
 from ssa.data.synthetic.cases import SyntheticCase, SyntheticSet
 from ssa.data.synthetic.plan import CONVENTIONS, MODALITIES, MODES
 
@@ -40,7 +40,7 @@ def render_preview(cases: Sequence[SyntheticCase], path: Path, cols: int = 4) ->
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    _atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Render a preview sheet of synthetic cases.")
