@@ -15,6 +15,7 @@ from ssa.data.readers import (
     MAX_LISTED,
     DatasetError,
     Sample,
+    holdout_images,
     load_mask,
     normalise_key,
     read_csv,
@@ -412,7 +413,7 @@ def test_no_known_layout(tmp_path: Path) -> None:
     (tmp_path / "something").mkdir()
     with pytest.raises(DatasetError, match="no known layout") as info:
         read_qata(tmp_path)
-    assert len(info.value.problems) == 3 and "Train_Folder" in str(info.value)
+    assert len(info.value.problems) == 4 and "Train_Folder" in str(info.value) and "annotation.json" in str(info.value)
     with pytest.raises(DatasetError, match="does not exist"):
         read_qata(tmp_path / "nope")
     with pytest.raises(DatasetError, match="no known layout"):
@@ -467,16 +468,20 @@ def test_csv_reader(tmp_path: Path) -> None:
             ["a/img1.png", "a/m1.png", TEXT, ""],
             ["b/img1.png", "b/m1.png", TEXT, "XRAY"],
             [str(absolute), str(absolute), "CT text", "ct"],
-            ["a/img1.png", "a/m1.png", "duplicate row: first wins", "xray"],
+            ["a/img1.png", "a/m1.png", "second text of a/img1", "xray"],
         ],
     )
-    samples = read_dataset("csv", path, split="ignored")
+    samples = read_dataset("csv", path, split="test")  # no split column: test is every row
     assert [(s.key, s.modality) for s in samples] == [
         ("a/img1", "xray"),
+        ("a/img1#2", "xray"),
         ("b/img1", "xray"),
         ("ct", "ct"),
     ]
     assert samples[0].image == tmp_path / "data/a/img1.png" and samples[0].text == TEXT
+    assert samples[1].image == samples[0].image and samples[1].text == "second text of a/img1"
+    with pytest.raises(ValueError, match="split"):
+        read_csv(path, "ignored")
     write_csv(path, ["image", "mask", "text"], [["a/img1.png", "a/m1.png", TEXT]])
     assert read_csv(path)[0].key == "img1" and read_csv(path)[0].modality == "xray"
 
@@ -505,6 +510,111 @@ def test_csv_reader_problems(tmp_path: Path) -> None:
         read_csv(tmp_path / "none.csv")
     with pytest.raises(ValueError, match="unknown dataset"):
         read_dataset("kvasir", tmp_path)
+
+
+def test_csv_several_rows_per_image(tmp_path: Path) -> None:
+    """Referring data: one image, several texts; every row is a sample with a unique key."""
+    png(tmp_path / "x.png"), png(tmp_path / "mx.png"), png(tmp_path / "y.png")
+    png(tmp_path / "x#2.png")  # an image whose own name is "x#2": keys must still not clash
+    path = write_csv(
+        tmp_path / "list.csv",
+        ["image", "mask", "text"],
+        [
+            ["x.png", "mx.png", "left lung"],
+            ["y.png", "mx.png", TEXT],
+            ["x.png", "mx.png", "right lung"],
+            ["x#2.png", "mx.png", "own image"],
+            ["x.png", "mx.png", "both lungs"],
+        ],
+    )
+    samples = read_csv(path)
+    assert [(s.key, s.image.name, s.text) for s in samples] == [
+        ("x", "x.png", "left lung"),
+        ("x#2", "x#2.png", "own image"),
+        ("x#3", "x.png", "right lung"),
+        ("x#4", "x.png", "both lungs"),
+        ("y", "y.png", TEXT),
+    ]
+
+
+def test_csv_split_column(tmp_path: Path) -> None:
+    for n in ("a", "b", "c", "d", "m"):
+        png(tmp_path / f"{n}.png")
+    path = write_csv(
+        tmp_path / "list.csv",
+        ["image", "mask", "text", "Split"],
+        [
+            ["a.png", "m.png", "a text", "train"],
+            ["a.png", "m.png", "a other text", "TRAIN"],
+            ["b.png", "m.png", "b text", "valid"],
+            ["c.png", "m.png", "c text", "Validation"],
+            ["d.png", "m.png", "d text", "test"],
+        ],
+    )
+    assert [s.key for s in read_csv(path, "train")] == ["a", "a#2"]
+    assert [s.key for s in read_csv(path, "val")] == ["b", "c"]
+    assert [s.key for s in read_csv(path, "test")] == ["d"]
+    assert [s.key for s in read_csv(path)] == ["a", "a#2", "b", "c", "d"]
+
+    write_csv(
+        path,
+        ["image", "mask", "text", "split"],
+        [
+            ["a.png", "m.png", "a text", "train"],
+            ["b.png", "m.png", "b text", "dev"],
+            ["c.png", "gone.png", "c text", "test"],
+            ["d.png", "m.png", "d text", ""],
+        ],
+    )
+    with pytest.raises(DatasetError) as info:
+        read_csv(path, "train")  # problems in other splits' rows are reported too
+    assert info.value.problems == [
+        f"{path} row 3: split 'dev' is not one of train, val, test",
+        f"{path} row 4: missing mask {tmp_path / 'gone.png'}",
+        f"{path} row 5: split '' is not one of train, val, test",
+    ]
+
+
+def holdout_csv(root: Path, n_images: int = 20) -> Path:
+    """CSV without a split column: ``n_images`` images, two texts each."""
+    png(root / "m.png")
+    rows = []
+    for i in range(n_images):
+        png(root / f"i{i:02d}.png")
+        rows += [[f"i{i:02d}.png", "m.png", f"text {i}"], [f"i{i:02d}.png", "m.png", f"again {i}"]]
+    return write_csv(root / "list.csv", ["image", "mask", "text"], rows)
+
+
+def test_csv_holdout_without_split_column(tmp_path: Path) -> None:
+    path = holdout_csv(tmp_path)
+    everything = read_csv(path)
+    train, val = read_csv(path, "train"), read_csv(path, "val")
+    assert len(everything) == 40
+    assert read_csv(path, "test") == everything
+    assert {s.image for s in val} & {s.image for s in train} == set()  # no image leaks
+    assert sorted(train + val, key=lambda s: s.key) == everything
+    assert len({s.image for s in val}) == 2  # a tenth of 20 images
+    assert len(val) == 4  # with both texts of each held-out image
+    assert read_csv(path, "train") == train and read_csv(path, "val") == val
+    assert {s.image for s in val} == holdout_images([s.image for s in everything])
+
+
+def test_holdout_images() -> None:
+    images = [Path(f"/d/{i}.png") for i in range(30)]
+    held = holdout_images(images)
+    assert len(held) == 3 and held <= set(images)
+    assert holdout_images(images[::-1] + images) == held  # order and repeats do not matter
+    assert holdout_images(images, seed=1) != held
+    assert len(holdout_images(images[:2])) == 1  # at least one, never all
+    assert len(holdout_images(images[:5], share=0.9)) == 4
+    assert holdout_images(images[:1]) == set()
+
+
+def test_read_dataset_passes_csv_split(tmp_path: Path) -> None:
+    path = holdout_csv(tmp_path)
+    val = read_dataset("csv", path, "val")
+    assert val == read_csv(path, "val") and 0 < len(val) < len(read_csv(path))
+    assert read_dataset("csv", path, "train") == read_csv(path, "train")
 
 
 # --------------------------------------------------------------------------- laterality check

@@ -13,13 +13,18 @@ Layouts (detected from what exists under the data root, see DESIGN.md §4):
               ``Test_text_for_Covid19.xlsx`` and ``Train_ID.xlsx`` / ``Val_ID.xlsx``.
 * raw Kaggle: ``{Train Set,Test Set}/{Images, Ground-truths}/`` + the LViT workbooks (QaTa).
 * prompt:     ``{Train,Test}/{Images,GTs}/`` + ``prompt/{train,val,test}.csv`` (QaTa).
-* CSV:        ``image,mask,text[,modality]`` with paths relative to the CSV file.
+* SGSeg:      ``images/{train,valid,test}/{images,masks}/`` + ``prompts/annotation.json``
+              (QaTa at 224 px, see :mod:`ssa.data.sgseg`).
+* CSV:        ``image,mask,text[,modality][,split]`` with paths relative to the CSV file.
 
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 from ssa.data.masks import load_mask
 from ssa.data.samples import (
@@ -32,6 +37,7 @@ from ssa.data.samples import (
     _index_files,
     _split_keys,
 )
+from ssa.data.sgseg import SGSEG_HINT, is_sgseg, read_sgseg
 from ssa.data.tables import (
     IMAGE_EXTS,
     _add_table,
@@ -44,8 +50,8 @@ from ssa.data.tables import (
 
 # Re-exported: the readers' public names, wherever they are defined.
 __all__ = [
-    "IMAGE_EXTS", "MAX_LISTED", "MODALITIES", "SPLITS", "DatasetError", "Sample", "load_mask", "normalise_key",
-    "read_csv", "read_dataset", "read_mosmed", "read_qata",
+    "IMAGE_EXTS", "MAX_LISTED", "MODALITIES", "SPLITS", "DatasetError", "Sample", "holdout_images",
+    "load_mask", "normalise_key", "read_csv", "read_dataset", "read_mosmed", "read_qata",
 ]
 
 
@@ -218,6 +224,7 @@ _QATA_LAYOUTS = (
         _qata_prompt,
         "prompt layout: Train/, Test/ with Images/, GTs/ + prompt/{train,val,test}.csv",
     ),
+    ("SGSeg layout", is_sgseg, read_sgseg, SGSEG_HINT),
 )
 
 
@@ -232,7 +239,7 @@ def _raise_if(title: str, split: str | None, problems: list[str]) -> None:
 
 
 def read_qata(root: str | Path, split: str = "train") -> list[Sample]:
-    """QaTa-COV19 chest X-rays (text from LViT) in any of the three known layouts.
+    """QaTa-COV19 chest X-rays (text from LViT) in any of the four known layouts.
 
     Raises:
         DatasetError: no layout recognised, or the layout found has problems (all listed).
@@ -278,12 +285,46 @@ def read_mosmed(root: str | Path, split: str = "train") -> list[Sample]:
     return sorted(samples, key=lambda s: s.key)
 
 
-def read_csv(csv_path: str | Path) -> list[Sample]:
-    """Bring-your-own CSV: columns ``image,mask,text`` and optional ``modality`` (xray|ct).
+# Spellings accepted in a CSV's split column (lower-cased), e.g. SGSeg-style "valid".
+_CSV_SPLITS = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
 
-    Relative paths are relative to the CSV's folder. The key is the image's normalised file
-    name; when two different images share it, their paths (relative, no extension) are used.
+
+def holdout_images(images: Sequence[Path], share: float = 0.1, seed: int = 0) -> set[Path]:
+    """The seeded hold-out of ``images``: about ``share`` of the distinct images (at least 1
+    when there are 2 or more, never all of them).
+
+    Chosen over the sorted distinct paths, so the same set gives the same hold-out whatever
+    the order (or repetition) of ``images``.
     """
+    distinct = sorted(set(images))
+    if len(distinct) < 2:
+        return set()
+    n = min(len(distinct) - 1, max(1, round(len(distinct) * share)))
+    picked = np.random.default_rng(seed).choice(len(distinct), size=n, replace=False)
+    return {distinct[i] for i in picked}
+
+
+def read_csv(csv_path: str | Path, split: str | None = None) -> list[Sample]:
+    """Bring-your-own CSV: columns ``image,mask,text``, optional ``modality`` (xray|ct) and
+    ``split`` (train|val|test; valid/validation mean val).
+
+    Every row is a sample (referring data has several texts per image). Relative paths are
+    relative to the CSV's folder. The key is the image's normalised file name; when two
+    different images share it, their paths (relative, no extension) are used; an image's 2nd,
+    3rd ... row gets ``#2``, ``#3`` ... appended. Keys are given over the whole file, so a row
+    keeps its key whichever split is read.
+
+    ``split=None`` reads every row. With a split column, ``split`` selects its rows. Without
+    one, "test" reads every row and "train" / "val" a seeded partition *by image*
+    (:func:`holdout_images`: about a tenth of the images go to val, all rows of an image on
+    the same side).
+
+    Raises:
+        DatasetError: problems anywhere in the file (all listed, whichever split is read).
+        ValueError: ``split`` is not None nor one of train, val, test.
+    """
+    if split is not None:
+        _check_split(split)
     path = Path(csv_path).expanduser().absolute()
     title = f"CSV dataset at {path}"
     problems: list[str] = []
@@ -298,26 +339,34 @@ def read_csv(csv_path: str | Path) -> list[Sample]:
             ("mask", ("mask",)),
             ("text", ("text", "description", "prompt")),
             ("modality", ("modality",)),
+            ("split", ("split",)),
         )
     }
     if None in (cols["image"], cols["mask"], cols["text"]):
         raise DatasetError(
-            title, [f"{path}: needs columns image, mask, text (optional modality); found {head}"]
+            title,
+            [f"{path}: needs columns image, mask, text (optional modality, split); found {head}"],
         )
 
     def resolve(value: str) -> Path:
         p = Path(value).expanduser()
         return p if p.is_absolute() else path.parent / p
 
-    found: dict[Path, tuple[Path, str, str]] = {}  # image -> (mask, text, modality); first row wins
+    found: list[tuple[Path, Path, str, str, str | None]] = []  # image, mask, text, modality, split
     for line, row in enumerate(rows[1:], start=2):
         image_s, mask_s, text = (_at(row, cols[c]) for c in ("image", "mask", "text"))
         if not (image_s or mask_s or text):
             continue
         modality = (_at(row, cols["modality"]) if cols["modality"] is not None else "") or "xray"
+        row_split = None
         bad = []
         if modality.lower() not in MODALITIES:
             bad.append(f"{path} row {line}: modality {modality!r} is not one of {MODALITIES}")
+        if cols["split"] is not None:
+            value = _at(row, cols["split"])
+            row_split = _CSV_SPLITS.get(value.lower())
+            if row_split is None:  # an empty cell too: a row in no split would vanish silently
+                bad.append(f"{path} row {line}: split {value!r} is not one of {', '.join(SPLITS)}")
         if not text:
             bad.append(f"{path} row {line}: empty text")
         for what, value in (("image", image_s), ("mask", mask_s)):
@@ -327,28 +376,57 @@ def read_csv(csv_path: str | Path) -> list[Sample]:
                 bad.append(f"{path} row {line}: missing {what} {resolve(value)}")
         problems += bad
         if not bad:
-            found.setdefault(resolve(image_s), (resolve(mask_s), text, modality.lower()))
+            found.append((resolve(image_s), resolve(mask_s), text, modality.lower(), row_split))
     _raise_if(title, None, problems)
 
-    stems: dict[str, int] = {}
-    for image in found:
-        stems[normalise_key(image.name)] = stems.get(normalise_key(image.name), 0) + 1
-    samples = []
-    for image, (mask, text, modality) in found.items():
+    images = {image for image, *_ in found}
+    names: dict[str, int] = {}
+    for image in images:
+        names[normalise_key(image.name)] = names.get(normalise_key(image.name), 0) + 1
+    base: dict[Path, str] = {}
+    for image in images:
         key = normalise_key(image.name)
-        if stems[key] > 1:
+        if names[key] > 1:
             rel = image.relative_to(path.parent) if image.is_relative_to(path.parent) else image
             key = rel.with_suffix("").as_posix()
-        samples.append(Sample(image=image, mask=mask, text=text, modality=modality, key=key))
-    return sorted(samples, key=lambda s: s.key)
+        base[image] = key
+    # An image's later rows get "#n"; skip an n whose key is already another image's name
+    # (an image called "x#2.png"), so keys stay unique.
+    taken = set(base.values())
+    count: dict[Path, int] = {}
+    keyed: list[tuple[Sample, str | None]] = []
+    for image, mask, text, modality, row_split in found:
+        count[image] = count.get(image, 0) + 1
+        key = base[image]
+        if count[image] > 1:
+            n = count[image]
+            while f"{key}#{n}" in taken:
+                n += 1
+            key = f"{key}#{n}"
+            taken.add(key)
+        sample = Sample(image=image, mask=mask, text=text, modality=modality, key=key)
+        keyed.append((sample, row_split))
+
+    if split is None:
+        chosen = [s for s, _ in keyed]
+    elif cols["split"] is not None:
+        chosen = [s for s, row_split in keyed if row_split == split]
+    elif split == "test":  # nothing held out for testing: a CSV without splits is one test set
+        chosen = [s for s, _ in keyed]
+    else:
+        # By image, not by row: an image's other texts in train would leak its mask into val.
+        val = holdout_images(list(images))
+        chosen = [s for s, _ in keyed if (s.image in val) == (split == "val")]
+    return sorted(chosen, key=lambda s: s.key)
 
 
 def read_dataset(name: str, root: str | Path, split: str = "train") -> list[Sample]:
-    """Dispatch on ``name`` ("qata" | "mosmed" | "csv"); for "csv" ``root`` is the CSV file."""
+    """Dispatch on ``name`` ("qata" | "mosmed" | "csv"); for "csv" ``root`` is the CSV file
+    (``split`` as in :func:`read_csv`)."""
     readers = {"qata": read_qata, "mosmed": read_mosmed}
     key = name.strip().lower()
     if key == "csv":
-        return read_csv(root)
+        return read_csv(root, split)
     if key not in readers:
         raise ValueError(f"unknown dataset {name!r}: expected one of qata, mosmed, csv")
     return readers[key](root, split)
