@@ -1,8 +1,13 @@
 """Evaluate a checkpoint: per-image Dice / IoU, aggregates and wrong_side_rate.
 
 ``python -m ssa.evaluate --checkpoint DIR --dataset synthetic|qata|mosmed|csv [--data-root DIR]
-[--split test] [--n 200 --seed S --mode report|referring --modality xray|ct] --out results.json
-[--plots DIR]``
+[--split test] [--n 200 --seed S --mode report|referring|mixed --modality xray|ct]
+[--text-convention auto|radiological|viewer] --out results.json [--plots DIR]``
+
+On a real dataset ``--mode report`` scores the texts as published (sides converted to the
+model's convention, see :mod:`ssa.data.text_convention`) and ``--mode referring`` the one-side
+cases derived from its two-sided cases (:mod:`ssa.data.referring`); ``--n 0`` takes the whole
+split.
 
 Metrics are computed at the model's input resolution (as LViT and GuideDecoder report
 theirs). ``results.json`` holds ``dice``, ``iou``, ``wrong_side_rate``, ``n`` and the run's
@@ -21,7 +26,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
@@ -60,20 +64,25 @@ def evaluate_model(
     return aggregate(rows), rows
 
 
-def build_eval_dataset(args: argparse.Namespace, size: int, convention: str) -> SegmentationDataset:
-    if args.dataset == "synthetic":
-        source = SyntheticSource(args.n, args.seed, args.modality, args.mode, size, convention)
-    else:
-        from ssa.data.readers import read_dataset
+def build_eval_dataset(args: argparse.Namespace, size: int, convention: str) -> tuple[SegmentationDataset, dict]:
+    """The evaluation cases and what was decided about them (JSON-ready; {} for synthetic).
 
-        if not args.data_root:
-            raise SystemExit(f"--data-root is required for --dataset {args.dataset}")
-        samples = read_dataset(args.dataset, args.data_root, args.split)
-        if args.n and args.n < len(samples):
-            pick = np.random.default_rng(args.seed).choice(len(samples), args.n, replace=False)
-            samples = [samples[i] for i in sorted(pick)]
-        source = SampleSource(samples)
-    return SegmentationDataset(source, size)
+    Real data: ``--split``'s texts in the model's convention (``--text-convention``), then
+    ``--mode`` report (the texts as published), referring (one-side cases derived from the
+    two-sided ones, :mod:`ssa.data.referring`) or mixed (both); ``--n`` a seeded subset.
+    """
+    if args.dataset == "synthetic":
+        return SegmentationDataset(SyntheticSource(args.n, args.seed, args.modality, args.mode, size, convention), size), {}
+    from ssa.data.prepare import prepare_real_cases
+
+    if not args.data_root:
+        raise SystemExit(f"--data-root is required for --dataset {args.dataset}")
+    cases = prepare_real_cases(args.dataset, args.data_root, args.split, args.mode, args.text_convention,
+                               convention, n=args.n, seed=args.seed)
+    print(cases.decision.describe())
+    info = {"text_convention": cases.decision.to_dict(), "n_report_cases": len(cases.report),
+            "n_referring_cases": len(cases.referring)}
+    return SegmentationDataset(SampleSource(cases.for_mode(args.mode)), size), info
 
 
 def write_results(path: Path, results: dict, rows: list[dict]) -> Path:
@@ -120,10 +129,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--dataset", required=True, choices=["synthetic", "qata", "mosmed", "csv"])
     p.add_argument("--data-root", help="dataset folder (for csv: the CSV file)")
     p.add_argument("--split", default="test", choices=["train", "val", "test"])
-    p.add_argument("--n", type=int, default=200, help="cases (synthetic), or a seeded subset of a real split")
+    p.add_argument("--n", type=int, default=200, help="cases (synthetic), or a seeded subset of a real split (0: all)")
     p.add_argument("--seed", type=int, default=777)
     p.add_argument("--mode", default="report", choices=["report", "referring", "mixed"])
-    p.add_argument("--modality", default="xray", choices=["xray", "ct", "mixed"])
+    p.add_argument("--modality", default="xray", choices=["xray", "ct", "mixed"], help="synthetic data only")
+    p.add_argument("--text-convention", default="auto", choices=["auto", "radiological", "viewer"],
+                   help="sides in a real dataset's texts; auto measures the split's masks and converts to the model's")
     p.add_argument("--threshold", type=float, default=0.5)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="cpu")
@@ -139,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         model = load_model(args.checkpoint, device=args.device)
-        dataset = build_eval_dataset(args, model.config.image_size, model.config.convention)
+        dataset, data_info = build_eval_dataset(args, model.config.image_size, model.config.convention)
     except (CheckpointError, DatasetError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -149,14 +160,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "checkpoint": str(args.checkpoint),
         "dataset": args.dataset,
         "split": args.split if args.dataset != "synthetic" else None,
-        "mode": args.mode if args.dataset == "synthetic" else None,
+        "mode": args.mode,
         "modality": args.modality if args.dataset == "synthetic" else None,
         "seed": args.seed,
         "threshold": args.threshold,
         "image_size": model.config.image_size,
         "convention": model.config.convention,
+        **data_info,
     }
     results = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in results.items()}
+    if args.dataset != "synthetic":
+        results["n_limit"] = args.n or None
     csv_path = write_results(Path(args.out), results, rows)
     if args.plots:
         save_worst_cases(rows, Path(args.plots))

@@ -1,12 +1,14 @@
 """The training loop, readable top to bottom: seed -> data -> model -> optimiser -> loop.
 
 ``python train.py --preset demo --dataset synthetic --out runs/demo [--steps N | --epochs E]
-[--resume] [--data-root DIR]``; multi-process with ``torchrun --nproc_per_node K train.py ...``
-(gloo on CPU, nccl on GPU).
+[--resume] [--data-root DIR] [--init CKPT]``; multi-process with ``torchrun --nproc_per_node K
+train.py ...`` (gloo on CPU, nccl on GPU). Which cases a run sees (real texts in the model's side
+convention, derived referring cases, synthetic shares) is :mod:`ssa.training_data`'s job.
 
 Layout of ``--out``::
 
     train_args.json        the arguments (a resumed run must use the same ones)
+    data.json              the cases: text-convention decision and agreement, counts, shares
     log.csv                one row per logged step; validation columns on evaluation steps
     checkpoints/step-N/    config.json + model.safetensors + training_state.pt
     last -> checkpoints/step-N      best -> checkpoints/step-M   (atomic symlink swaps)
@@ -38,16 +40,10 @@ from ssa.checkpoint import (
     load_training_state,
     save_pretrained,
 )
-from ssa.data.augment import AugmentConfig
-from ssa.data.dataset import (
-    SampleSource,
-    SegmentationDataset,
-    StepSampler,
-    SyntheticSource,
-    collate,
-)
+from ssa.data.dataset import StepSampler, collate
 from ssa.evaluate import evaluate_model
 from ssa.losses import ssa_loss
+from ssa.training_data import build_data
 from ssa.training_log import TrainingLog, plot_curves
 
 STATE_NAME = "training_state.pt"
@@ -82,11 +78,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--tensorboard", action="store_true", help="also log to OUT/tensorboard")
     p.add_argument("--no-augment", dest="augment", action="store_false")
     p.add_argument("--no-progress", dest="progress", action="store_false")
+    p.add_argument("--init", help="start from this checkpoint's weights (a directory or hub id; same model config)")
+    p.add_argument("--mode", default="mixed", choices=["report", "referring", "mixed"],
+                   help="report texts, referring (one-side) cases, or both; real data derives its referring cases")
+    real = p.add_argument_group("real data")
+    real.add_argument("--text-convention", default="auto", choices=["auto", "radiological", "viewer"],
+                      help="sides in the dataset's texts; auto measures the train masks and converts to the model's")
+    real.add_argument("--referring-share", type=float, default=0.3,
+                      help="share of the real cases that are derived referring cases in --mode mixed")
+    real.add_argument("--synthetic-share", type=float, default=0.0,
+                      help="share of each epoch made of synthetic cases (--modality, --mode) mixed with real data")
     syn = p.add_argument_group("synthetic data")
     syn.add_argument("--modality", default="mixed", choices=["xray", "ct", "mixed"])
-    syn.add_argument("--mode", default="mixed", choices=["report", "referring", "mixed"])
     syn.add_argument("--train-size", type=int, default=100_000, help="synthetic training cases (generated on the fly)")
-    syn.add_argument("--val-size", type=int, default=64, help="validation cases (synthetic, or a cap on the real val split)")
+    syn.add_argument("--val-size", type=int, default=64, help="validation cases (synthetic, or a seeded subset of the real val split; 0: all)")
     p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="model config overrides, e.g. use_ot=false dim=64")
     return p.parse_args(argv)
 
@@ -111,27 +116,6 @@ def lr_factor(step: int, warmup: int, total: int, min_ratio: float) -> float:
         return (step + 1) / warmup
     progress = min(1.0, (step - warmup) / max(1, total - warmup))
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
-
-
-def build_data(args: argparse.Namespace, size: int, convention: str) -> tuple[SegmentationDataset, SegmentationDataset]:
-    aug = AugmentConfig() if args.augment else None
-    if args.dataset == "synthetic":
-        train = SyntheticSource(args.train_size, args.seed, args.modality, args.mode, size, convention)
-        # Validation cases come from another seed: never seen in training.
-        val = SyntheticSource(args.val_size, args.seed + 10_000, args.modality, args.mode, size, convention)
-        return SegmentationDataset(train, size, aug), SegmentationDataset(val, size)
-    from ssa.data.readers import DatasetError, read_dataset
-
-    if not args.data_root:
-        raise SystemExit(f"--data-root is required for --dataset {args.dataset}")
-    train_samples = read_dataset(args.dataset, args.data_root, "train")
-    try:
-        val_samples = read_dataset(args.dataset, args.data_root, "val")
-    except DatasetError:  # a layout without a val split: hold out part of train
-        cut = max(1, len(train_samples) // 10)
-        train_samples, val_samples = train_samples[cut:], train_samples[:cut]
-    val_samples = val_samples[: args.val_size] if args.val_size else val_samples
-    return SegmentationDataset(SampleSource(train_samples), size, aug), SegmentationDataset(SampleSource(val_samples), size)
 
 
 def save_checkpoint(out: Path, model, optimizer, scheduler, step: int, extra: dict, best: bool) -> Path:
@@ -168,6 +152,19 @@ def save_checkpoint(out: Path, model, optimizer, scheduler, step: int, extra: di
     return final
 
 
+def init_from(model, path_or_repo: str) -> None:
+    """Load another checkpoint's weights into ``model`` (``--init``); the configs must agree
+    on every field that shapes the weights, or the error names the keys that differ."""
+    from ssa.checkpoint import WEIGHTS_NAME, CheckpointError, read_config, resolve_checkpoint
+
+    directory = resolve_checkpoint(path_or_repo)
+    theirs = read_config(directory)
+    if theirs.convention != model.config.convention:
+        raise CheckpointError(f"--init {directory}: its convention is {theirs.convention!r}, "
+                              f"the model's is {model.config.convention!r}")
+    load_state(model, directory / WEIGHTS_NAME)
+
+
 def setup_distributed(device_arg: str) -> tuple[int, int, int, torch.device]:
     """(rank, local_rank, world, device); initialises the process group under torchrun."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -199,11 +196,14 @@ def main(argv: Sequence[str] | None = None) -> dict:
     torch.manual_seed(args.seed)
     # channels_last: oneDNN's (and cuDNN's) fast convolution layout; a demo step on 2 CPU cores
     # takes about 15% less time than with NCHW tensors.
-    model = create_model(args.preset, **config_overrides(args.set)).to(device, memory_format=torch.channels_last)
+    model = create_model(args.preset, **config_overrides(args.set))
     config = model.config
+    if args.init and not (args.resume and (out / "last").exists()):
+        init_from(model, args.init)
+    model = model.to(device, memory_format=torch.channels_last)
 
     # -- data -----------------------------------------------------------------------------------
-    train_set, val_set = build_data(args, config.image_size, config.convention)
+    train_set, val_set, data_info = build_data(args, config.image_size, config.convention, verbose=master)
     per_step = args.batch_size * args.grad_accum * world
     total = args.steps or (math.ceil(args.epochs * len(train_set) / per_step) if args.epochs else 1000)
 
@@ -227,9 +227,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
     if master:
         out.mkdir(parents=True, exist_ok=True)
         # A run killed while writing a checkpoint leaves its temporary folder: never used, removed.
-        for stale in (out / "checkpoints").glob(".tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+        for leftover in (out / "checkpoints").glob(".tmp-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
         atomic_write_bytes(out / "train_args.json", (json.dumps(vars(args), indent=2) + "\n").encode())
+        atomic_write_bytes(out / "data.json", (json.dumps(data_info, indent=2) + "\n").encode())
     log = TrainingLog(out, resume_step=step, tensorboard=args.tensorboard and master) if master else None
 
     ddp = DistributedDataParallel(model) if world > 1 else model

@@ -9,6 +9,10 @@ mass in the image's left and right halves with the side named, under both conven
 A convention the annotations follow agrees on nearly every row; the other on nearly none.
 
     python -m ssa.data.check_laterality --dataset qata --data-root DIR [--split train] [--json out.json]
+        [--text-convention auto|radiological|viewer] [--model-convention radiological|viewer]
+
+It also says what ``--text-convention`` would do for a model of ``--model-convention``: with
+``auto``, the measured convention decides; with a stated one, a contradiction is flagged.
 """
 
 from __future__ import annotations
@@ -138,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="dataset folder (the CSV file for --dataset csv)",
     )
     parser.add_argument("--split", default="train", choices=("train", "val", "test"))
+    parser.add_argument("--text-convention", default="auto", choices=("auto", *CONVENTIONS),
+                        help="the texts' convention: measured (auto) or stated (checked against the masks)")
+    parser.add_argument("--model-convention", default="radiological", choices=CONVENTIONS,
+                        help="the convention of the model the texts are for")
     parser.add_argument("--json", type=Path, default=None, help="also write the report here")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
@@ -151,6 +159,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.update(dataset=args.dataset, data_root=str(args.data_root), split=args.split)
     print(f"laterality check: {args.dataset} {args.split} at {args.data_root}")
     print(format_report(report))
+    from ssa.data.text_convention import decide_from_report  # it imports this module
+
+    decision = decide_from_report(report, args.text_convention, args.model_convention)
+    report["decision"] = decision.to_dict()
+    print(decision.describe())
+    measured = report["recommended"]
+    if args.text_convention != "auto" and measured not in (None, args.text_convention):
+        print(f"warning: the masks follow {measured}, not the stated {args.text_convention}: "
+              "the texts would be converted the wrong way", file=sys.stderr)
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2))

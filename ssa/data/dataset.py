@@ -18,6 +18,7 @@ from torch.utils.data import Dataset, Sampler
 
 from ssa.data.augment import AugmentConfig, augment
 from ssa.data.readers import Sample, load_mask
+from ssa.data.referring import restrict_mask
 from ssa.imageio import read_image
 
 
@@ -43,6 +44,8 @@ class SampleSource:
         s = self.samples[i]
         image = read_image(s.image, modality=s.modality).pixels
         mask = load_mask(s.mask)
+        if s.keep_half is not None:  # a derived referring case (ssa.data.referring)
+            mask = restrict_mask(mask, s.keep_half, s.midline if s.midline is not None else 0.5)
         if mask.shape != image.shape:
             mask = cv2.resize(mask.astype(np.uint8), image.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
         return Case(image, mask, s.text, s.modality, s.key)
@@ -62,6 +65,42 @@ class SyntheticSource:
     def __getitem__(self, i: int) -> Case:
         c = self.set[i]
         return Case(c.image.astype(np.float32) / 255.0, c.mask.astype(bool), c.text, c.modality, f"synthetic-{i}")
+
+
+class MixedSource:
+    """Several sources in one index space, each with a fixed share of it.
+
+    ``parts`` are ``(source, share)``; shares sum to 1 and ``length`` is the virtual size.
+    Part k owns ``round(share_k * length)`` consecutive indices and serves them cyclically
+    (index ``j`` of the part -> ``source[j % len(source)]``), so a seeded permutation of the
+    whole index space gives each source its share of every epoch.
+    """
+
+    def __init__(self, parts: Sequence[tuple[object, float]], length: int) -> None:
+        parts = [(src, float(share)) for src, share in parts if share > 0]
+        if not parts or any(len(src) == 0 for src, _ in parts):
+            raise ValueError("MixedSource needs non-empty sources with positive shares")
+        total = sum(share for _, share in parts)
+        self.sources = [src for src, _ in parts]
+        self.bounds: list[int] = []  # exclusive end index of each part
+        acc = 0.0
+        for _, share in parts:
+            acc += share / total
+            self.bounds.append(round(acc * length))
+        self.bounds[-1] = length
+
+    def __len__(self) -> int:
+        return self.bounds[-1]
+
+    def __getitem__(self, i: int):
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        start = 0
+        for src, end in zip(self.sources, self.bounds):
+            if i < end:
+                return src[(i - start) % len(src)]
+            start = end
+        raise IndexError(i)
 
 
 class SegmentationDataset(Dataset):

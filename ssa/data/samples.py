@@ -22,6 +22,10 @@ class Sample:
     text: str
     modality: str  # "xray" | "ct"
     key: str  # normalised case name (e.g. "covid_1"), unique within a split
+    # A referring case derived from a two-sided one (ssa.data.referring): only the image half
+    # "left" | "right" of the mask is kept, split at column ``midline`` x width.
+    keep_half: str | None = None
+    midline: float | None = None
 
 
 class DatasetError(ValueError):
