@@ -3,7 +3,8 @@
     python app.py [--checkpoint DIR_OR_REPO] [--host 127.0.0.1] [--port 7860] [--max-queue 32]
 
 The model loads once, at start. Tabs: Segment (one prompt, with guidance, alignment heatmaps
-and findings), Compare (2-4 prompts on one image, encoded once), Examples, About. Named API
+and findings; for an example, its ground-truth outline on request), Compare (2-4 prompts on
+one image, encoded once), Examples (real QaTa-COV19 X-rays, synthetic CT), About. Named API
 endpoints: ``/segment`` and ``/compare`` (see the README for a gradio_client snippet).
 Uploads are deleted from disk once read; result files live in Gradio's cache and are swept
 by ``delete_cache``.
@@ -26,7 +27,7 @@ import ssa  # noqa: E402
 from ssa.analysis import Analyzer  # noqa: E402
 from ssa.checkpoint import resolve_checkpoint  # noqa: E402
 from ssa.webui import content, gradio_fixes, style  # noqa: E402
-from ssa.webui.handlers import MAX_COMPARE, DemoHandlers  # noqa: E402
+from ssa.webui.handlers import MAX_COMPARE, NO_REFERENCE_INFO, DemoHandlers  # noqa: E402
 from ssa.webui.uploads import UploadJanitor  # noqa: E402
 from ssa.webui.views import COLOR_MAP, COMPARE_COLUMNS, FINDINGS_COLUMNS  # noqa: E402
 
@@ -104,6 +105,8 @@ def _segment_tab(handlers: DemoHandlers) -> dict:
                                             elem_id="seg-overlay", format="png")
                 guidance = gr.Image(label="Guidance from the text", height=430,
                                     interactive=False, elem_id="seg-guidance")
+            truth = gr.Checkbox(False, label="Show the ground-truth outline", interactive=False,
+                                info=NO_REFERENCE_INFO, elem_id="seg-truth")
             findings = gr.Dataframe(pd.DataFrame(columns=FINDINGS_COLUMNS),
                                     label="Findings: lesion area by lung zone (patient's sides)",
                                     interactive=False, elem_id="seg-findings", elem_classes="ssa-table")
@@ -111,15 +114,35 @@ def _segment_tab(handlers: DemoHandlers) -> dict:
                                           variant="secondary", size="md")
             alignment = gr.Gallery(label="Alignment: where each expression's transport mass went",
                                    columns=4, height=260, object_fit="contain", elem_id="seg-alignment")
+    # The loaded example's key ("" for an upload): which reference annotation, if any, applies.
+    reference = gr.Textbox("", visible=False, label="Reference")
     empty_findings = pd.DataFrame(columns=FINDINGS_COLUMNS)
     _wire_image(handlers, file, preview, modality, window, session, status,
                 [(overlay, None), (guidance, None), (alignment, []), (findings, empty_findings),
                  (mask_file, None)])
     outputs = [overlay, guidance, alignment, findings, mask_file, status]
-    run.click(handlers.segment, [file, prompt, modality, window, threshold, session], [*outputs, session],
-              api_name="segment", concurrency_id="model", concurrency_limit=1,
-              show_progress_on=[overlay, guidance])
-    return {"file": file, "prompt": prompt, "modality": modality, "outputs": outputs}
+    segmented = run.click(handlers.segment, [file, prompt, modality, window, threshold, session],
+                          [*outputs, session], api_name="segment", concurrency_id="model",
+                          concurrency_limit=1, show_progress_on=[overlay, guidance])
+    outline = _wire_reference(handlers, file, reference, truth, overlay)
+    segmented.then(**outline)
+    return {"file": file, "prompt": prompt, "modality": modality, "outputs": outputs,
+            "reference": reference, "outline": outline}
+
+
+def _wire_reference(handlers: DemoHandlers, file, reference, truth, overlay) -> dict:
+    """UI-only events of the ground-truth outline (private: no API endpoint, the model never
+    runs). An upload or a cleared file forgets the example's reference; the box follows it;
+    ticking it redraws the overlay. Returns the redraw as ``.then`` keyword arguments, for the
+    events that put a new result on the overlay (Segment, a cached example)."""
+    quiet = {"api_visibility": "private", "queue": False}
+    for event in (file.upload, file.clear):
+        event(lambda: "", None, reference, **quiet)
+    reference.change(handlers.reference_control, reference, truth, **quiet)
+    outline = {"fn": handlers.show_reference, "inputs": [overlay, reference, truth], "outputs": overlay,
+               "show_progress": "hidden", **quiet}
+    truth.change(**outline)
+    return outline
 
 
 def _compare_tab(handlers: DemoHandlers, examples: list[dict]) -> None:
@@ -166,24 +189,30 @@ def _compare_tab(handlers: DemoHandlers, examples: list[dict]) -> None:
 
 def _examples_tab(handlers: DemoHandlers, seg: dict, examples: list[dict], tabs: gr.Tabs) -> None:
     if not examples:
-        gr.Markdown("No examples found (run `python examples/make_examples.py`).")
+        gr.Markdown("No examples found (run `python examples/make_examples.py` and "
+                    "`python examples/add_qata_examples.py --data-root DIR`).")
         return
-    gr.Markdown("Synthetic cases, X-ray and CT. In the *referring* cases both lungs have lesions and "
-                "the text names one side: the location in the words decides the mask. Click a row "
-                "to open it in **Segment** (results are cached after the first run).",
+    gr.Markdown("Real chest X-rays from the QaTa-COV19 test split first, then synthetic CT slices. "
+                "In the *referring* cases both lungs have lesions and the text names one side: the "
+                "location in the words decides the mask. Click a row to open it in **Segment** "
+                "(results are cached after the first run); there, *Show the ground-truth outline* "
+                "draws the example's reference annotation. Sides are the patient's.",
                 elem_classes="ssa-hint")
+    gr.Markdown(content.examples_credits_markdown(examples), elem_classes="ssa-hint",
+                elem_id="examples-credits")
     title = gr.Textbox(visible=False, label="Case")
     thumb = gr.Image(visible=False, label="Image")
 
-    def run_example(_thumb: str, _title: str, image: str, prompt: str, modality: str):
+    def run_example(_thumb: str, _title: str, image: str, prompt: str, modality: str, _reference: str):
         return handlers.segment_example(image, prompt, modality)
 
     ex = gr.Examples(
-        [[e["image"], e["title"], e["image"], e["text"], e["modality"]] for e in examples],
-        [thumb, title, seg["file"], seg["prompt"], seg["modality"]],
+        [[e["image"], e["title"], e["image"], e["text"], e["modality"], e["key"]] for e in examples],
+        [thumb, title, seg["file"], seg["prompt"], seg["modality"], seg["reference"]],
         outputs=seg["outputs"], fn=run_example, cache_examples=True, cache_mode="lazy",
         visible_columns=[0, 1, 3, 4], examples_per_page=12, label="Examples",
     )
+    ex.cache_event.then(**seg["outline"])  # the cached result arrives without the outline
     ex.dataset.click(lambda: gr.Tabs(selected="segment"), None, tabs, queue=False,
                      api_visibility="private")
 
@@ -197,12 +226,12 @@ def build_demo(predictor: ssa.SSAPredictor, checkpoint_info: dict,
     """
     gradio_fixes.apply()  # atomic image-cache writes: concurrent identical outputs
     janitor = UploadJanitor()
-    handlers = DemoHandlers(Analyzer(predictor), janitor)
     examples = content.load_examples(examples_dir)
+    handlers = DemoHandlers(Analyzer(predictor), janitor, content.load_references(examples))
     with gr.Blocks(title="SSA · text-guided lung lesion segmentation", analytics_enabled=False,
                    delete_cache=DELETE_CACHE) as demo:
         gr.HTML(content.header_html(checkpoint_info))
-        gr.HTML(content.banner_html())
+        gr.HTML(content.banner_html(checkpoint_info))
         with gr.Tabs(selected="segment") as tabs:
             with gr.Tab("Segment", id="segment"):
                 seg = _segment_tab(handlers)

@@ -3,7 +3,6 @@ by gradio_client (named endpoints /segment and /compare, DICOM round trip, bad i
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from pathlib import Path
@@ -19,7 +18,7 @@ import ssa
 from ssa.analysis import Analyzer
 from ssa.imageio import MAX_PIXELS
 from ssa.predictor import MAX_PROMPT_CHARS
-from ssa.webui import content
+from ssa.webui import content, views
 from ssa.webui.handlers import DemoHandlers
 from ssa.webui.uploads import SessionImage
 from tests.demo_server import (
@@ -35,6 +34,7 @@ pytestmark = [
 ]
 
 TEXT = "Bilateral pulmonary infection, two infected areas, lower left lung and upper right lung."
+REFERRING = "qata_referring_left.png"  # a real X-ray, lesions in both lower zones, text names the left
 
 
 def _png(path: Path, shape=(120, 160), dtype=np.uint8, seed=0) -> Path:
@@ -192,25 +192,95 @@ def test_append_phrase():
     assert DemoHandlers.append_phrase("opacity,", "lingula") == "opacity, lingula"
 
 
+# -- the examples' ground-truth outline -----------------------------------------------------------
+
+
+def _round_trip(value) -> tuple[str, list[tuple[str, str]]]:
+    """An overlay value as the browser sends it back: Gradio's files, then its preprocessing."""
+    component = gr.AnnotatedImage(color_map=views.COLOR_MAP, format="png")
+    return component.preprocess(component.postprocess(value))
+
+
+def _drawn_reference(overlay_files) -> np.ndarray:
+    """bool [H, W]: where the rendered overlay shows the reference colour, fully opaque."""
+    rgb = tuple(int(views.COLOR_MAP[views.REFERENCE_LABEL][i:i + 2], 16) for i in (1, 3, 5))
+    drawn = np.zeros(cv2.imread(overlay_files[0]).shape[:2], bool)
+    for path, _label in overlay_files[1]:
+        bgra = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        drawn |= np.all(bgra == (*rgb[::-1], 255), axis=-1)
+    return drawn
+
+
+def _visible(layer_png: str) -> np.ndarray:
+    """An overlay layer as it looks: RGBA [H, W, 4] with fully transparent pixels zeroed."""
+    rgba = cv2.imread(layer_png, cv2.IMREAD_UNCHANGED)
+    return np.where(rgba[..., 3:] > 0, rgba, 0)
+
+
+@pytest.fixture(scope="module")
+def example_result(handlers):
+    """The Segment overlay of the real referring example, as the browser holds it, and its
+    ground truth (bool [H, W] at the display size)."""
+    entry = next(e for e in content.load_examples(EXAMPLES) if e["key"] == REFERRING)
+    handlers.references = content.load_references([entry])
+    overlay = handlers.segment_example(entry["image"], entry["text"], entry["modality"])[0]
+    truth = cv2.resize(cv2.imread(entry["mask"], 0), overlay[0].shape[1::-1]) > 127
+    return _round_trip(overlay), truth
+
+
+def test_outline_is_drawn_on_the_mask_border_only_when_ticked(handlers, example_result, monkeypatch):
+    files, truth = example_result
+    monkeypatch.setattr(handlers.analyzer, "run", lambda *a, **k: pytest.fail("the model ran again"))
+    assert not _drawn_reference(files).any()
+    ticked = handlers.show_reference(files, REFERRING, True)
+    labels = [label for _, label in ticked[1]]
+    assert labels[-1] == views.REFERENCE_LABEL and labels[:-1] == [label for _, label in files[1]]
+    drawn = _drawn_reference(_round_trip(ticked))
+    gt = truth.astype(np.uint8)
+    border = cv2.morphologyEx(gt, cv2.MORPH_GRADIENT, np.ones((7, 7), np.uint8)) > 0  # edge ± 3 px
+    assert drawn.sum() > 200 and border[drawn].mean() >= 0.98  # on the border ...
+    edge = truth & (cv2.erode(gt, np.ones((3, 3), np.uint8)) == 0)
+    near = cv2.dilate(drawn.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    assert near[edge].mean() >= 0.95  # ... and all the way round
+    shown = _round_trip(ticked)
+    for (old, _), (new, _) in zip(files[1], shown[1]):  # the image and the model's layers: untouched
+        assert np.array_equal(_visible(old), _visible(new))
+    assert np.array_equal(cv2.imread(files[0]), cv2.imread(shown[0]))
+    unticked = handlers.show_reference(_round_trip(ticked), REFERRING, False)
+    assert views.REFERENCE_LABEL not in [label for _, label in unticked[1]]
+    assert not _drawn_reference(_round_trip(unticked)).any()
+
+
+def test_outline_needs_an_example_and_a_result(handlers, example_result):
+    files, _ = example_result
+    skip = type(gr.skip())
+    assert isinstance(handlers.show_reference(files, REFERRING, False), skip)  # nothing to take away
+    assert isinstance(handlers.show_reference(files, "", True), skip)  # an upload: no reference
+    assert isinstance(handlers.show_reference(None, REFERRING, True), skip)  # no result yet
+    on, off = handlers.reference_control(REFERRING), handlers.reference_control("")
+    assert on.interactive is True and "reference annotation" in on.info
+    assert off.interactive is False and off.value is False and "has none" in off.info
+
+
 def test_content(tiny_checkpoint, tiny_model):
     info = content.checkpoint_info(tiny_checkpoint, tiny_model)
     assert info["preset"] == "tiny" and info["convention"] == "radiological"
     assert info["model_card"] == "A random tiny model for tests.\n\nIt segments nothing in particular."
     about = content.about_markdown(info)
-    assert "not for clinical use" in content.banner_html() and "not a medical device" in about
+    assert "not for clinical use" in content.banner_html(info) and "not a medical device" in about
     assert "image's **right** half" in about
+    # No record of its training data: the banner and About say so instead of guessing.
+    assert "does not record what it was trained on" in content.banner_html(info)
+    assert "does not record what it was trained on" in about
     examples = content.load_examples(EXAMPLES)
     assert {e["modality"] for e in examples} == {"xray", "ct"} and len(examples) >= 4
     assert any(len(e["compare"]) >= 2 for e in examples)
     assert content.load_examples(Path("/nonexistent")) == []
-
-
-def test_examples_are_small_and_listed():
-    entries = json.loads((EXAMPLES / "examples.json").read_text())
-    for entry in entries:
-        path = EXAMPLES / entry["image"]
-        assert path.stat().st_size <= 60_000 and cv2.imread(str(path), 0).shape == (256, 256)
-        assert {"text", "modality", "title"} <= set(entry)
+    references = content.load_references(examples)
+    assert set(references) == {e["key"] for e in examples}
+    assert all(m.dtype == bool and m.any() for m in references.values())
+    credits = content.examples_credits_markdown(examples)
+    assert credits.count("\n* ") == 1 and "QaTa-COV19" in credits and "Synthetic" in credits
 
 
 def test_cli_arguments(monkeypatch):
@@ -229,6 +299,7 @@ def test_named_endpoints(client):
     info = client.view_api(return_format="dict", print_info=False)
     endpoints = info["named_endpoints"]
     assert {"/segment", "/compare"} <= set(endpoints)
+    assert not [name for name in endpoints if "reference" in name], "the outline is UI-only"
     params = [p["parameter_name"] for p in endpoints["/segment"]["parameters"]]
     assert params == ["image", "prompt", "modality", "window", "threshold"]
     assert len(endpoints["/compare"]["parameters"]) == 8
@@ -282,7 +353,7 @@ def test_server_survives_bad_input(client, tmp_path):
 def test_demo_checkpoint_compare_follows_the_named_side(folders):
     model = ssa.load_model(DEMO_CHECKPOINT)
     handlers = DemoHandlers(Analyzer(ssa.SSAPredictor(model)))
-    entry = next(e for e in content.load_examples(EXAMPLES) if e["image"].endswith("xray_referring_lower.png"))
+    entry = next(e for e in content.load_examples(EXAMPLES) if e["key"] == REFERRING)
     left, right = entry["compare"]
     assert "lower left lung" in left and "lower right lung" in right
     out = handlers.compare(entry["image"], left, right, "", "", "xray", "lung", 0.5, None)

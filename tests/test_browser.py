@@ -1,7 +1,8 @@
 """The real app in headless Chromium (Playwright + Debian's chromium; never `playwright install`).
 
 Segment (upload, prompt chips, overlay + guidance + findings), Compare (two prompts, two
-different masks), Examples, About, and a corrupt upload. Screenshots of each view go to
+different masks), Examples (a real X-ray opened, its ground-truth outline ticked on and off),
+About, and a corrupt upload. Screenshots of each view go to
 ``test-artifacts/``; with ``SSA_UPDATE_SCREENSHOTS=1`` small copies also go to
 ``docs/screenshots/`` for the README. Uses ``checkpoints/ssa-demo`` when it exists, else a
 random tiny checkpoint.
@@ -37,7 +38,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 ARTIFACTS = ROOT / "test-artifacts"
 DOCS_SHOTS = ROOT / "docs" / "screenshots"
 TIMEOUT_MS = 30_000
-EXAMPLE = EXAMPLES / "xray_referring_lower.png"
+EXAMPLE = EXAMPLES / "qata_referring_left.png"  # a real X-ray; lesions low on both sides
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +101,7 @@ def test_segment_view(page):
     open_tab(page, "Segment")
     upload(page, "seg-file", EXAMPLE)
     page.wait_for_selector("#seg-preview img")
-    assert "256×256" in page.inner_text("#seg-preview")
+    assert "224×224" in page.inner_text("#seg-preview")
     page.fill("#seg-prompt textarea", "Unilateral pulmonary infection, two infected areas")
     page.get_by_role("button", name="right lower lung", exact=True).click()
     page.wait_for_function(
@@ -150,6 +151,50 @@ def test_examples_view_opens_an_example_in_segment(page):
     page.wait_for_function(
         "() => document.querySelector('#seg-prompt textarea').value.includes('pulmonary infection')")
     page.locator("#seg-run").wait_for(state="visible")  # switched to the Segment tab
+
+
+def _overlay_sources(page) -> list[str]:
+    imgs = page.locator("#seg-overlay img")
+    return [imgs.nth(i).get_attribute("src") for i in range(imgs.count())]
+
+
+def _yellow_pixels(page, src: str) -> int:
+    """Fully opaque pixels of the reference colour (#ffd60a) in one overlay layer."""
+    import cv2
+    import numpy as np
+
+    bgra = cv2.imdecode(np.frombuffer(page.request.get(src).body(), np.uint8), cv2.IMREAD_UNCHANGED)
+    if bgra is None or bgra.ndim != 3 or bgra.shape[2] != 4:
+        return 0
+    return int(np.all(bgra == (10, 214, 255, 255), axis=-1).sum())
+
+
+def test_example_ground_truth_outline_on_request(page):
+    truth = page.locator("#seg-truth input[type=checkbox]")
+    open_tab(page, "Examples")
+    page.get_by_text("Real X-ray (QaTa-COV19 test)", exact=False).first.wait_for()
+    assert "Degerli" in page.inner_text("#examples-credits")
+    page.locator("table tbody tr:visible").first.click()  # the first real X-ray
+    page.locator("#seg-run").wait_for(state="visible")
+    page.wait_for_function("() => !document.querySelector('#seg-truth input').disabled")
+    page.wait_for_function("() => document.querySelectorAll('#seg-overlay img').length >= 2")
+    before = _overlay_sources(page)
+    assert not truth.is_checked()
+    truth.check()
+    page.locator("#seg-overlay .legend-item", has_text="Reference annotation").wait_for()
+    after = _overlay_sources(page)
+    assert after != before and len(after) == len(before) + 1  # one more layer: the outline
+    assert max(_yellow_pixels(page, src) for src in after) > 200
+    shoot(page, "ground-truth")
+    truth.uncheck()
+    page.locator("#seg-overlay .legend-item", has_text="Reference annotation").wait_for(state="detached")
+    # an uploaded image has no reference: the box is greyed out
+    truth.check()
+    page.locator("#seg-overlay .legend-item", has_text="Reference annotation").wait_for()
+    upload(page, "seg-file", EXAMPLES / "ct_report.png")
+    page.wait_for_function("() => document.querySelector('#seg-truth input').disabled")
+    assert not truth.is_checked() and "has none" in page.inner_text("#seg-truth")
+    page.locator("#seg-overlay .legend-item", has_text="Reference annotation").wait_for(state="detached")
 
 
 def test_about_view(page):

@@ -8,10 +8,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ssa.analysis import MODALITY_NAMES
+import cv2
+import numpy as np
 
-DISCLAIMER = ("Research demo. The model is trained on synthetic images only; it is not a medical "
-              "device and must not be used for diagnosis or any clinical decision.")
+from ssa.analysis import MODALITY_NAMES
+from ssa.model_card import training_data_sentence
+
+DISCLAIMER = ("Research demo. It is not a medical device and must not be used for diagnosis or any "
+              "clinical decision.")
 CHIPS = ("left lower lung", "right lower lung", "left upper lung", "right upper lung",
          "middle left lung", "middle right lung", "bilateral", "both lower lobes", "lingula",
          "right middle lobe", "perihilar", "bibasilar")
@@ -35,6 +39,8 @@ def checkpoint_info(path: str | Path, model: Any) -> dict:
         "convention": cfg.convention,
         "lung_band": list(cfg.lung_band),
         "parameters": int(n_params),
+        # Read from the checkpoint's own record, so the banner is true for any checkpoint.
+        "trained_on": training_data_sentence(directory),
         "model_card": model_card_summary(readme.read_text(errors="replace")) if readme.is_file() else "",
     }
 
@@ -72,11 +78,11 @@ def header_html(info: dict) -> str:
 </div>"""
 
 
-def banner_html() -> str:
-    """The not-for-clinical-use banner shown above every tab."""
+def banner_html(info: dict) -> str:
+    """The not-for-clinical-use banner shown above every tab, with what the model was trained on."""
+    trained_on = html.escape(info.get("trained_on") or "")
     return ('<div class="ssa-banner" role="note"><b>⚠ Research demo, not for clinical use.</b> '
-            "Trained on synthetic images only; not a medical device; no diagnosis or clinical "
-            "decision may rest on it.</div>")
+            f"{trained_on} Not a medical device; no diagnosis or clinical decision may rest on it.</div>")
 
 
 def about_markdown(info: dict) -> str:
@@ -89,6 +95,9 @@ def about_markdown(info: dict) -> str:
 ## About this demo
 
 > **{DISCLAIMER}**
+>
+> **Training data.** {info.get('trained_on', '')} See the model card below and the project's
+> `checkpoints/ssa-demo/README.md` for provenance, the side conversion and the results.
 
 ### Loaded checkpoint
 
@@ -129,10 +138,11 @@ Everything beyond the paper's abstract is our design.
 
 
 def load_examples(directory: str | Path) -> list[dict]:
-    """``examples.json`` entries whose image exists, with absolute image paths.
+    """``examples.json`` entries whose image exists, with absolute image paths, in file order.
 
-    Each entry: image, text, modality ("xray" | "ct"), title, optional compare (prompts).
-    A missing or unreadable list gives [] (the demo runs without examples).
+    Each entry: key (the image's file name), image, text, modality ("xray" | "ct"), title,
+    compare (prompts), mask (absolute path of the ground truth of ``text``, "" when absent),
+    source and credit. A missing or unreadable list gives [] (the demo runs without examples).
     """
     directory = Path(directory)
     index = directory / "examples.json"
@@ -147,15 +157,37 @@ def load_examples(directory: str | Path) -> list[dict]:
         image = directory / str(entry["image"])
         if not image.is_file():
             continue
+        mask = directory / str(entry.get("mask", ""))
         modality = entry.get("modality", "xray")
         examples.append({
+            "key": image.name,
             "image": str(image.resolve()),
             "text": str(entry.get("text", "")),
             "modality": modality if modality in MODALITY_NAMES else "xray",
             "title": str(entry.get("title", image.stem)),
             "compare": [str(t) for t in entry.get("compare", [])][:4],
+            "mask": str(mask.resolve()) if entry.get("mask") and mask.is_file() else "",
+            "source": str(entry.get("source", "")),
+            "credit": str(entry.get("credit", "")),
         })
     return examples
+
+
+def load_references(examples: list[dict]) -> dict[str, np.ndarray]:
+    """Example key -> its ground-truth mask, bool [H, W] at the image's size (examples with
+    a readable mask only). Read once, at start: the outline then costs no disk read."""
+    references = {}
+    for e in examples:
+        mask = cv2.imread(e["mask"], cv2.IMREAD_GRAYSCALE) if e.get("mask") else None
+        if mask is not None:
+            references[e["key"]] = mask > 127
+    return references
+
+
+def examples_credits_markdown(examples: list[dict]) -> str:
+    """One line per distinct credit of the listed examples, in order of first use."""
+    credits = list(dict.fromkeys(e["credit"] for e in examples if e.get("credit")))
+    return "\n".join(f"* {html.escape(c, quote=False)}" for c in credits)
 
 
 def laterality_svg(convention: str = "radiological", lung_band: tuple[float, float] = (0.1, 0.9)) -> str:

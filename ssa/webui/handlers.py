@@ -1,4 +1,5 @@
-"""The demo's event handlers: load an upload, Segment, Compare, and the prompt chips.
+"""The demo's event handlers: load an upload, Segment, Compare, the prompt chips, and the
+examples' ground-truth outline.
 
 Each public method is what one Gradio event calls; its parameters are the event's inputs
 in order (their names are the API's parameter names) and it returns the outputs in order.
@@ -8,13 +9,18 @@ keeps serving. Handlers never log or show DICOM metadata.
 
 from __future__ import annotations
 
+import cv2
 import gradio as gr
+import numpy as np
 
 from ssa.analysis import Analysis, Analyzer, describe_regions
 from ssa.webui import views
 from ssa.webui.uploads import SessionImage, UploadJanitor, acquire, write_mask_file
 
 MAX_COMPARE = 4
+REFERENCE_INFO = ("The example's reference annotation (the data set's ground truth for the "
+                  "example's own text), outlined in yellow on the overlay. The model never sees it.")
+NO_REFERENCE_INFO = "Only the examples have a reference annotation; an uploaded image has none."
 
 
 def _modality(choice: str | None) -> str | None:
@@ -25,9 +31,12 @@ def _modality(choice: str | None) -> str | None:
 class DemoHandlers:
     """Handlers bound to one model (through an :class:`Analyzer`) and one Blocks' uploads."""
 
-    def __init__(self, analyzer: Analyzer, janitor: UploadJanitor | None = None) -> None:
+    def __init__(self, analyzer: Analyzer, janitor: UploadJanitor | None = None,
+                 references: dict[str, np.ndarray] | None = None) -> None:
+        """references: example key -> ground-truth mask, bool [H, W] (see content.load_references)."""
         self.analyzer = analyzer
         self.janitor = janitor or UploadJanitor()
+        self.references = references or {}
         self.convention = analyzer.config.convention
         self.lung_band = analyzer.config.lung_band
 
@@ -139,6 +148,30 @@ class DemoHandlers:
             session,
         )
 
+    def reference_control(self, reference: str | None) -> gr.Checkbox:
+        """The loaded image changed: the outline box is live for an example with a reference
+        annotation, else unticked, greyed out and saying why."""
+        if reference in self.references:
+            return gr.Checkbox(interactive=True, info=REFERENCE_INFO)
+        return gr.Checkbox(value=False, interactive=False, info=NO_REFERENCE_INFO)
+
+    def show_reference(self, overlay: tuple[str, list[tuple[str, str]]] | None, reference: str | None,
+                       show: bool):
+        """Draw (or take away) the example's ground-truth outline on the Segment overlay.
+
+        overlay: the overlay as Gradio passes it in, (base PNG path, [(layer PNG path, label)]):
+        the shown result is redrawn from its own pixels, so the model is not run again.
+        Returns the new overlay value, or ``gr.skip()`` when there is nothing to change.
+        """
+        mask = self.references.get(reference or "") if show else None
+        if not overlay or (mask is None and all(label != views.REFERENCE_LABEL for _, label in overlay[1])):
+            return gr.skip()
+        value = _read_annotated(overlay)
+        if value is None:
+            return gr.skip()
+        outline = None if mask is None else views.reference_outline(mask, value[0].shape[:2])
+        return views.with_reference(value, outline)
+
     @staticmethod
     def append_phrase(prompt: str | None, phrase: str) -> str:
         """Add a location phrase to the prompt, comma-separated."""
@@ -149,3 +182,24 @@ class DemoHandlers:
             prompt = prompt[:-1]
         sep = " " if prompt.endswith((",", ";")) else ", "
         return f"{prompt}{sep}{phrase}"
+
+
+def _read_annotated(overlay: tuple[str, list[tuple[str, str]]]) -> tuple[np.ndarray, list] | None:
+    """A ``gr.AnnotatedImage`` value read back from its files: (base RGB uint8 [H, W, 3],
+    [(layer float32 [H, W] in [0, 1], label)]); None when a file cannot be read.
+
+    Gradio stores each layer as an RGBA PNG whose alpha is the layer's value times 255,
+    truncated; alpha / 255 stored again gives the same alpha for every value 0-255, so
+    toggling the outline leaves the other layers as they were.
+    """
+    base_path, layers = overlay
+    base = cv2.imread(str(base_path), cv2.IMREAD_COLOR)
+    if base is None:
+        return None
+    read = []
+    for path, label in layers:
+        rgba = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        if rgba is None or rgba.ndim != 3 or rgba.shape[2] != 4:
+            return None
+        read.append((rgba[..., 3].astype(np.float32) / 255.0, label))
+    return cv2.cvtColor(base, cv2.COLOR_BGR2RGB), read

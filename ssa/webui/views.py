@@ -18,7 +18,10 @@ from ssa.overlay import guidance_view, heatmap_overlay, orientation_markers, to_
 DISPLAY_SIDE = 640
 LESION_LABEL = "Lesion (model)"
 REGION_LABEL = "Region named in the prompt"
-COLOR_MAP = {LESION_LABEL: "#ff453a", REGION_LABEL: "#0a84ff"}
+REFERENCE_LABEL = "Reference annotation (ground truth)"
+# Reference in yellow: apart from the lesion's red and the region's blue.
+COLOR_MAP = {LESION_LABEL: "#ff453a", REGION_LABEL: "#0a84ff", REFERENCE_LABEL: "#ffd60a"}
+REFERENCE_STROKE = 2  # px at the display size
 FINDINGS_COLUMNS = ["Side", "Zone", "Lesion (% of zone)", "Share of lesion (%)", "Named in prompt"]
 COMPARE_COLUMNS = ["#", "Prompt", "Location read", "Lesion (% of image)", "Patient right (%)",
                    "Patient left (%)", "Mask lies"]
@@ -64,6 +67,28 @@ def annotated(pixels: np.ndarray, analysis: Analysis, convention: str) -> tuple:
     if float(guidance.min()) < 1.0:  # a constrained prompt: show where it points, faintly
         layers.append((_display(guidance, size) * 0.22, REGION_LABEL))
     return base, layers
+
+
+def reference_outline(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The contour of a ground-truth mask (bool [h, w]) at display ``size`` (H, W).
+
+    Returns float32 [H, W]: 1 on the outline (``REFERENCE_STROKE`` px wide), 0 elsewhere.
+    The mask is scaled up smoothly and thresholded before ``cv2.findContours``, so a 224-px
+    annotation gets a smooth line rather than 3-px stairs; holes are outlined too.
+    """
+    smooth = _display(mask.astype(np.float32), size)
+    contours, _ = cv2.findContours((smooth >= 0.5).astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    ring = np.zeros(size, np.uint8)
+    cv2.drawContours(ring, contours, -1, 1, REFERENCE_STROKE)
+    return ring.astype(np.float32)
+
+
+def with_reference(value: tuple[np.ndarray, list], outline: np.ndarray | None) -> tuple[np.ndarray, list]:
+    """An ``annotated`` value with the reference layer replaced: ``outline`` (float [H, W]) added
+    as the last layer, or, when None, any reference layer removed. The other layers stay."""
+    base, layers = value
+    kept = [(layer, label) for layer, label in layers if label != REFERENCE_LABEL]
+    return base, kept + ([(outline, REFERENCE_LABEL)] if outline is not None else [])
 
 
 def guidance_image(pixels: np.ndarray, analysis: Analysis, convention: str,
