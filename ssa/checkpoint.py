@@ -89,7 +89,9 @@ def resolve_checkpoint(path_or_repo: str | os.PathLike) -> Path:
     from huggingface_hub import snapshot_download
 
     try:
-        return Path(snapshot_download(name, allow_patterns=[CONFIG_NAME, WEIGHTS_NAME, "README.md"]))
+        # eval/training_data.json: what the checkpoint was trained on, for the demo's banner.
+        patterns = [CONFIG_NAME, WEIGHTS_NAME, "README.md", "LICENSE.md", "eval/training_data.json"]
+        return Path(snapshot_download(name, allow_patterns=patterns))
     except Exception as err:
         raise CheckpointError(f"{name}: could not get this hub repo ({type(err).__name__}: {err})") from err
 
