@@ -11,7 +11,8 @@ split.
 
 Metrics are computed at the model's input resolution (as LViT and GuideDecoder report
 theirs). ``results.json`` holds ``dice``, ``iou``, ``wrong_side_rate``, ``n`` and the run's
-settings; a per-case CSV is written beside it.
+settings, and ``truth_wrong_side_rate``: the wrong-side rule applied to the ground-truth masks,
+the rate a perfect prediction would have. A per-case CSV is written beside it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from torch.utils.data import DataLoader
 
 from ssa.checkpoint import atomic_write_bytes
 from ssa.data.dataset import SampleSource, SegmentationDataset, SyntheticSource, collate
-from ssa.metrics import aggregate, case_metrics
+from ssa.metrics import aggregate, case_metrics, wrong_side
 
 
 @torch.inference_mode()
@@ -56,6 +57,9 @@ def evaluate_model(
             pred = probs[i] >= threshold
             row = {"key": batch["key"][i], "text": batch["text"][i], "modality": batch["modality"][i]}
             row.update(case_metrics(pred, masks[i], batch["text"][i], convention))
+            # The same side rule applied to the ground truth: what a perfect prediction scores
+            # (a derived referring mask is cut at the patient's midline, not the image centre).
+            row["truth_wrong_side"] = wrong_side(masks[i], batch["text"][i], convention)
             if keep_predictions:
                 row["_image"] = batch["image"][i, 0].numpy()
                 row["_mask"], row["_pred"] = masks[i], pred

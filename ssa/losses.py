@@ -40,6 +40,11 @@ def dilate(mask: Tensor, radius: int) -> Tensor:
     return F.max_pool2d(rows, (k, 1), stride=1, padding=(radius, 0))
 
 
+def side_region(region: Tensor) -> Tensor:
+    """The columns a region ``[B, 1, H, W]`` touches, all rows: its sides without its zones."""
+    return region.amax(dim=-2, keepdim=True).expand_as(region)
+
+
 def outside_loss(logits: Tensor, region: Tensor) -> Tensor:
     """Fraction of the predicted mass outside ``region`` ``[B, 1, H, W]`` in [0, 1].
 
@@ -84,6 +89,8 @@ def ssa_loss(output, target: Tensor, config: SSAConfig) -> dict[str, Tensor]:
     }
     if config.loss_outside and config.use_guidance and config.use_text:
         region = F.interpolate(output.guidance, size=logits.shape[-2:], mode="bilinear", align_corners=False)
+        if config.outside_region == "sides":
+            region = side_region(region)
         radius = round(config.outside_dilation * logits.shape[-1])
         terms["outside"] = outside_loss(logits, dilate(region, radius))
     if config.loss_plan and config.use_ot and output.plans and output.prompt is not None:

@@ -89,10 +89,14 @@ def aggregate(cases: Iterable[dict]) -> dict:
     text names exactly one side; NaN when there are none), n, n_one_side."""
     cases = list(cases)
     one_side = [c["wrong_side"] for c in cases if c.get("wrong_side") is not None]
-    return {
+    out = {
         "dice": float(np.mean([c["dice"] for c in cases])) if cases else float("nan"),
         "iou": float(np.mean([c["iou"] for c in cases])) if cases else float("nan"),
         "wrong_side_rate": float(np.mean(one_side)) if one_side else float("nan"),
         "n": len(cases),
         "n_one_side": len(one_side),
     }
+    truth = [c["truth_wrong_side"] for c in cases if c.get("truth_wrong_side") is not None]
+    if truth:  # the ground truth's own rate under the same rule (see ssa.evaluate)
+        out["truth_wrong_side_rate"] = float(np.mean(truth))
+    return out

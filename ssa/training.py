@@ -92,7 +92,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     syn.add_argument("--modality", default="mixed", choices=["xray", "ct", "mixed"])
     syn.add_argument("--train-size", type=int, default=100_000, help="synthetic training cases (generated on the fly)")
     syn.add_argument("--val-size", type=int, default=64, help="validation cases (synthetic, or a seeded subset of the real val split; 0: all)")
-    p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="model config overrides, e.g. use_ot=false dim=64")
+    p.add_argument("--set", nargs="*", action="extend", default=[], metavar="FIELD=VALUE", help="model config overrides, e.g. use_ot=false dim=64")
     return p.parse_args(argv)
 
 

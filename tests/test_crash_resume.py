@@ -48,3 +48,21 @@ def test_sigkill_then_resume(tmp_path):
     steps = _steps(out / "log.csv")
     assert steps == list(range(1, 17))  # continues from the checkpoint, no duplicates
     assert not list((out / "checkpoints").glob(".tmp-*"))  # no half-written checkpoint left
+
+
+def test_resume_over_a_half_written_checkpoint_then_early_stop(tmp_path):
+    """A run killed while writing a checkpoint leaves ``checkpoints/.tmp-*``; resuming must
+    remove it and still count evaluations that do not improve (``--patience``) without error."""
+    from ssa.training import main as train_main
+
+    out = tmp_path / "run"
+    base = [*ARGS, "--out", str(out), "--eval-every", "1", "--lr", "0"]  # later flags win
+    train_main([*base, "--steps", "8", "--stop-after", "1"])
+    leftover = out / "checkpoints" / ".tmp-step-0000002"
+    leftover.mkdir()
+    (leftover / "model.safetensors").write_bytes(b"half written")
+    # lr 0: every evaluation after the first equals it, so none is better and patience runs out.
+    summary = train_main([*base, "--steps", "8", "--resume", "--patience", "2"])
+    assert summary["step"] == 3  # evaluations at steps 2 and 3 did not improve: early stop
+    assert not leftover.exists()
+    assert _steps(out / "log.csv") == [1, 2, 3]

@@ -61,6 +61,10 @@ def test_aggregate():
     agg = aggregate(rows)
     assert agg["dice"] == pytest.approx(0.5) and agg["n"] == 2 and agg["n_one_side"] == 1
     assert math.isnan(aggregate([])["dice"])
+    assert "truth_wrong_side_rate" not in agg  # only when the rows carry the ground truth's flag
+    rows[0]["truth_wrong_side"], rows[1]["truth_wrong_side"] = True, None
+    rows.append({**rows[0], "truth_wrong_side": False})
+    assert aggregate(rows)["truth_wrong_side_rate"] == pytest.approx(0.5)
 
 
 def test_dice_loss_and_outside_loss():

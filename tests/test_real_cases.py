@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import shlex
 
 import numpy as np
 import pytest
@@ -199,6 +200,7 @@ def test_evaluate_real_referring_cases(qata, tmp_path, tiny_model):
     result = json.loads(out.read_text())
     assert result["n"] == 4 and result["n_one_side"] == 4  # 2 two-sided test cases x 2 sides
     assert result["mode"] == "referring" and result["text_convention"]["converted"]
+    assert result["truth_wrong_side_rate"] == 0.0  # the fixture's lesions sit well inside their halves
     rows = list(csv.DictReader(open(out.with_name("ref_cases.csv"))))
     assert {r["key"].split("#")[1] for r in rows} == {"left", "right"}
     assert float(np.mean([float(r["dice"]) for r in rows])) == pytest.approx(result["dice"])
@@ -212,6 +214,7 @@ def test_the_gpu_recipe_parses(tmp_path):
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "training.md").read_text()
     block = doc.split("<!-- gpu-recipe -->")[1].split("```")[1]
-    argv = block.split("train.py", 1)[1].replace("\\\n", " ").split()
+    argv = shlex.split(block.split("train.py", 1)[1].replace("\\\n", " "))
     args = parse_args(argv)
     assert args.device == "cuda" and args.dataset == "qata" and args.text_convention == "auto"
+    assert args.set == ["outside_region=sides", "lung_band=[0.05,0.8]"]

@@ -91,3 +91,16 @@ def test_resume_from_a_damaged_checkpoint_is_a_clear_error(tmp_path):
     assert proc.returncode == 2
     assert "training_state.pt: not a readable training state" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_repeated_set_flags_all_apply(tmp_path):
+    """``--set a=1 --set b=2`` overrides both fields (argparse's default would keep only b)."""
+    from ssa.training import parse_args
+
+    args = parse_args(["--out", str(tmp_path), "--set", "outside_region=sides", "--set", "lung_band=[0.05,0.8]",
+                       "dim=48"])
+    assert args.set == ["outside_region=sides", "lung_band=[0.05,0.8]", "dim=48"]
+    train_main([*BASE, "--out", str(tmp_path), "--steps", "1", "--eval-every", "1",
+                "--set", "outside_region=sides", "--set", "lung_band=[0.05,0.8]"])
+    config = ssa.load_model(tmp_path / "last").config
+    assert config.outside_region == "sides" and config.lung_band == (0.05, 0.8)

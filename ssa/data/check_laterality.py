@@ -129,11 +129,9 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line entry point; returns the exit status (2 when the dataset cannot be read)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m ssa.data.check_laterality", description=__doc__.split("\n\n")[0]
-    )
+def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags every dataset check shares: which split of which dataset, whose conventions,
+    and where to write the JSON report."""
     parser.add_argument("--dataset", required=True, choices=("qata", "mosmed", "csv"))
     parser.add_argument(
         "--data-root",
@@ -147,13 +145,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model-convention", default="radiological", choices=CONVENTIONS,
                         help="the convention of the model the texts are for")
     parser.add_argument("--json", type=Path, default=None, help="also write the report here")
+
+
+def read_split(args: argparse.Namespace) -> list[Sample] | None:
+    """The split the flags name; None (after printing every problem to stderr) when it cannot be read."""
+    try:
+        return read_dataset(args.dataset, args.data_root, args.split)
+    except DatasetError as exc:
+        print(exc, file=sys.stderr)
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line entry point; returns the exit status (2 when the dataset cannot be read)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m ssa.data.check_laterality", description=__doc__.split("\n\n")[0]
+    )
+    add_dataset_arguments(parser)
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
 
-    try:
-        samples = read_dataset(args.dataset, args.data_root, args.split)
-    except DatasetError as exc:
-        print(exc, file=sys.stderr)
+    samples = read_split(args)
+    if samples is None:
         return 2
     report = laterality_report(samples, progress=not args.no_progress)
     report.update(dataset=args.dataset, data_root=str(args.data_root), split=args.split)
