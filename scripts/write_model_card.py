@@ -3,7 +3,9 @@ the evaluation JSONs and the training run.
 
 Every figure in the card is read from ``<checkpoint>/eval/*.json`` (written by the
 ``python -m ssa.evaluate`` commands the card quotes) or from the run's ``log.csv``,
-``data.json`` and ``train_args.json``. The folder can be uploaded to the Hub as a model
+``data.json`` and ``train_args.json``; those two are copied into ``eval/`` (as
+``training_data.json`` and ``training_args.json``, the data root written as DATA_ROOT) for the
+demo's banner. The folder can be uploaded to the Hub as a model
 repository as it is and loaded by id (``SSA_CHECKPOINT=user/repo``).
 """
 
@@ -21,6 +23,9 @@ from ssa.checkpoint import atomic_write_bytes  # noqa: E402
 from ssa.model_card import LICENSE_TEXT, TEMPLATE, training_summary  # noqa: E402
 
 SYNTHETIC = [(m, mode) for m in ("xray", "ct") for mode in ("report", "referring")]
+# What scripts/make_demo_checkpoint.sh passes as --init.
+INIT_NOTE = ("the synthetic-data checkpoint shipped at commit 81b8b81 (synthetic X-rays and CT, "
+             "about 50 minutes on 2 CPU cores)")
 
 
 def _load(ckpt: Path, name: str) -> dict | None:
@@ -29,7 +34,11 @@ def _load(ckpt: Path, name: str) -> dict | None:
 
 
 def _wsr(r: dict) -> str:
-    return "n/a" if r.get("wrong_side_rate") is None else f"{r['wrong_side_rate']:.3f}"
+    """The wrong-side rate, with the ground truth's own rate under the same rule when known."""
+    if r.get("wrong_side_rate") is None:
+        return "n/a"
+    truth = r.get("truth_wrong_side_rate")
+    return f"{r['wrong_side_rate']:.3f}" + ("" if truth is None else f" (ground truth {truth:.3f})")
 
 
 def _metric_yaml(name: str, value: float) -> str:
@@ -73,6 +82,9 @@ def main() -> None:
     text = TEMPLATE.format(
         preset=config["preset"], image_size=config["image_size"], image_encoder=config["image_encoder"],
         ot_eps=config["ot_eps"], ot_iters=config["ot_iters"], convention=config["convention"],
+        lung_band="{:g}-{:g}".format(*config.get("lung_band", (0.1, 0.9))),
+        outside_region={"sides": "sides (its zones are not penalised: real captions' zones are unreliable)",
+                        "zones": "sides and zones"}[config.get("outside_region", "zones")],
         size_mb=(ckpt / "model.safetensors").stat().st_size / 1e6,
         train_command="bash scripts/make_demo_checkpoint.sh DATA_ROOT   # DATA_ROOT: SGSeg's data/QaTa\n"
                       + "python train.py " + " ".join(_flags(train_args)),
@@ -80,14 +92,26 @@ def main() -> None:
         convention_line=data["text_convention_line"],
         agreement_viewer=100 * (conv["agreement"] or {}).get("viewer", float("nan")),
         n_compared=conv["n_compared"],
-        train_cases=data["train_cases"], shares=data["shares"], val_cases=data["val_cases"],
+        train_cases=_counts(data["train_cases"]), val_cases=_counts(data["val_cases"]),
+        shares=", ".join(f"{100 * v:.1f}% {k}" for k, v in data["shares"].items() if v > 0) + " cases",
+        init_note=(f" Its starting point (`--init`) is {INIT_NOTE}." if train_args.get("init") else ""),
         real_rows="\n".join(real_rows), real_cmds="\n".join(real_cmds),
         syn_rows="\n".join(syn_rows), syn_cmds="\n".join(syn_cmds),
         metrics_yaml="\n".join(metrics),
     )
+    # The run's own records travel with the weights (the demo's banner reads them); the data
+    # root is this machine's path, so it is written as DATA_ROOT.
+    for record, name in ((data, "training_data.json"), (train_args, "training_args.json")):
+        record = {**record, "data_root": "DATA_ROOT"}
+        atomic_write_bytes(ckpt / "eval" / name, (json.dumps(record, indent=2) + "\n").encode())
     atomic_write_bytes(ckpt / "README.md", text.encode())
     atomic_write_bytes(ckpt / "LICENSE.md", LICENSE_TEXT.encode())
     print(f"wrote {ckpt / 'README.md'} and {ckpt / 'LICENSE.md'}")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    """``{"report": 5716, "synthetic": 100000}`` -> "5,716 report, 100,000 synthetic cases"."""
+    return ", ".join(f"{v:,} {k}" for k, v in counts.items()) + " cases"
 
 
 def _flags(train_args: dict) -> list[str]:
@@ -101,6 +125,7 @@ def _flags(train_args: dict) -> list[str]:
         if v is None:
             continue
         out.append(f"--{k.replace('_', '-')} {'DATA_ROOT' if k == 'data_root' else v}")
+    out += [f"--set '{pair}'" for pair in train_args.get("set") or []]
     return out
 
 

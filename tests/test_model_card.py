@@ -69,6 +69,9 @@ def test_card_states_provenance_conversion_splits_and_use(card):
                   "terms carry over", "text convention: viewer (auto); sides swapped",
                   "| QaTa-COV19 test (real X-rays) | report | 0.861 |", "best validation Dice 0.750 at step 20"):
         assert words in text, words
+    # The run's records travel with the weights, without this machine's data path.
+    for name in ("training_data.json", "training_args.json"):
+        assert json.loads((card / "eval" / name).read_text())["data_root"] == "DATA_ROOT"
 
 
 def test_banner_sentence_follows_the_checkpoints_record(tmp_path):
@@ -77,5 +80,9 @@ def test_banner_sentence_follows_the_checkpoints_record(tmp_path):
     (tmp_path / "eval" / "training_data.json").write_text(json.dumps(DATA))
     sentence = training_data_sentence(tmp_path)
     assert "5,716 real QaTa-COV19 chest X-rays" in sentence and "patient's" in sentence and "synthetic CT" in sentence
+    assert "steps" not in sentence  # no log recorded: no claim about how long
+    (tmp_path / "eval" / "training_log.csv").write_text("step,images_per_s,val_dice\n10,8.0,\n3000,8.0,0.8\n")
+    (tmp_path / "eval" / "training_args.json").write_text(json.dumps({"batch_size": 8}))
+    assert "for 3,000 steps of 8 images (about 50 min of training)" in training_data_sentence(tmp_path)
     (tmp_path / "eval" / "training_data.json").write_text(json.dumps({"dataset": "synthetic"}))
     assert "synthetic images only" in training_data_sentence(tmp_path)
