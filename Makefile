@@ -16,7 +16,7 @@ $(BIN)/python:
 
 $(RUNTIME): requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install -q -r requirements.txt
-	@# Real lung shapes for the synthetic data (from the torchxrayvision wheel; see DESIGN §4).
+	@# Real lung shapes for the synthetic data (from the torchxrayvision wheel; see ssa/data/lung_shapes.py).
 	$(BIN)/python -m ssa.data.lung_shapes || echo "warning: lung shapes not fetched; synthetic data falls back to drawn lungs"
 	touch $@
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Which image encoder for the `demo` preset? Dice at equal CPU training time (DESIGN §5):
+# Which image encoder for the `demo` preset? Dice at equal CPU training time:
 # ImageNet EfficientNet-Lite0 (offline weights) vs a random ConvNeXt of similar cost per step
 # (transformers' ConvNeXt has no offline weights). Same data, same wall-clock budget, same
 # evaluation; both runs side by side (one thread each) so that they share the machine's load.

@@ -6,7 +6,7 @@ apices, lingula, right middle lobe, perihilar, RUL, ...). It is a word-level tok
 small lexicon and a handful of binding rules; every step is linear in the text length and
 nothing in it can raise on a ``str``.
 
-Parsing rules (DESIGN.md §4):
+Parsing rules:
 
 1. Clauses end at ``, ; . : ! ?`` and line breaks (not at the decimal point of "2.5").
 2. A clause is split again at a connector ("and", "&", "with", "plus") when the part before

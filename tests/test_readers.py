@@ -1,4 +1,4 @@
-"""Dataset readers: each layout of DESIGN.md §4 built for real (PNGs, .xlsx) in tmp_path."""
+"""Dataset readers: each layout the readers know built for real (PNGs, .xlsx) in tmp_path."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Synthetic data: determinism, the text <-> geometry contract, modes, previews, lung shapes.
 
-The geometry checks are the contract the model's guidance relies on (DESIGN.md §4): sides are
+The geometry checks are the contract the model's guidance relies on: sides are
 the patient's, zones are thirds of rows 10%-90% on X-rays, CT zones name the slice level.
 """
 

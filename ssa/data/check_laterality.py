@@ -3,7 +3,7 @@
 For every row whose text names exactly one side ("... lower left lung."), compare the mask's
 mass in the image's left and right halves with the side named, under both conventions:
 
-* ``radiological``: the patient's left is the image's right (DESIGN.md default);
+* ``radiological``: the patient's left is the image's right (SSAConfig's default);
 * ``viewer``: the patient's left is the image's left (as LViT's template figures draw it).
 
 A convention the annotations follow agrees on nearly every row; the other on nearly none.

@@ -12,7 +12,7 @@ Modules: ``plan`` (vocabulary, locations, lesion plan), ``lesions`` (shapes, pla
 ``xray`` + ``xray_structures`` and ``ct`` (the renderers), ``common`` (drawing helpers),
 ``cases`` (``make_case``, ``SyntheticSet``), ``preview`` (contact sheet, the CLI).
 
-Geometry contract (DESIGN.md §4, checked by tests/test_synthetic.py):
+Geometry contract (checked by tests/test_synthetic.py):
 
 * Sides in the text are the PATIENT's. ``convention="radiological"``: patient left = image
   right (columns >= W/2), heart, aortic knob and gastric bubble on that side too;
