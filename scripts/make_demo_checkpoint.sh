@@ -47,4 +47,4 @@ for modality in xray ct; do
 done
 cp "$RUN/curves.png" "$DEST/eval/training_curves.png"
 cp "$RUN/log.csv" "$DEST/eval/training_log.csv"
-$PY scripts/write_model_card.py --checkpoint "$DEST" --run "$RUN"
+$PY scripts/write_model_card.py --checkpoint "$DEST" --run "$RUN" --init-commit "$INIT_COMMIT"

@@ -23,9 +23,6 @@ from ssa.checkpoint import atomic_write_bytes  # noqa: E402
 from ssa.model_card import LICENSE_TEXT, TEMPLATE, training_summary  # noqa: E402
 
 SYNTHETIC = [(m, mode) for m in ("xray", "ct") for mode in ("report", "referring")]
-# What scripts/make_demo_checkpoint.sh passes as --init.
-INIT_NOTE = ("the synthetic-data checkpoint shipped at commit 81b8b81 (synthetic X-rays and CT, "
-             "about 50 minutes on 2 CPU cores)")
 
 
 def _load(ckpt: Path, name: str) -> dict | None:
@@ -49,6 +46,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--checkpoint", default="checkpoints/ssa-demo")
     p.add_argument("--run", default="runs/demo-qata", help="the training run folder (train_args.json, log.csv, data.json)")
+    p.add_argument("--init-commit", default=None,
+                   help="the commit whose shipped checkpoint the run started from (--init), for the card")
     args = p.parse_args()
     ckpt, run = Path(args.checkpoint), Path(args.run)
     config = json.loads((ckpt / "config.json").read_text())
@@ -94,7 +93,8 @@ def main() -> None:
         n_compared=conv["n_compared"],
         train_cases=_counts(data["train_cases"]), val_cases=_counts(data["val_cases"]),
         shares=", ".join(f"{100 * v:.1f}% {k}" for k, v in data["shares"].items() if v > 0) + " cases",
-        init_note=(f" Its starting point (`--init`) is {INIT_NOTE}." if train_args.get("init") else ""),
+        init_note=(f" Its starting point (`--init`) is the checkpoint shipped at commit {args.init_commit}."
+                   if train_args.get("init") and args.init_commit else ""),
         real_rows="\n".join(real_rows), real_cmds="\n".join(real_cmds),
         syn_rows="\n".join(syn_rows), syn_cmds="\n".join(syn_cmds),
         metrics_yaml="\n".join(metrics),

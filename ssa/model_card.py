@@ -8,6 +8,7 @@ about whichever checkpoint it serves.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,31 +39,40 @@ def training_data_sentence(directory: str | Path) -> str:
     return f"Trained on {counts.get('report', 0):,} real {name}{sides}{extra}{_how_long(Path(directory))}."
 
 
+def run_length(log: Sequence[dict], batch_size: int) -> tuple[int, float, float] | None:
+    """(steps, images/s, minutes) of a run from its ``log.csv`` rows; None without speed rows."""
+    speeds = [float(r["images_per_s"]) for r in log if r.get("images_per_s")]
+    if not speeds:
+        return None
+    steps = int(log[-1]["step"])
+    return steps, speeds[-1], steps * batch_size / speeds[-1] / 60
+
+
 def _how_long(directory: Path) -> str:
     """", for N steps of B images (about M min of training)" from the run's log and arguments
     beside the data record; "" when they are missing."""
-    import csv
-
     try:
         with open(directory / LOG_FILE, newline="") as f:
-            rows = [r for r in csv.DictReader(f) if r.get("images_per_s")]
-        steps, speed = int(rows[-1]["step"]), float(rows[-1]["images_per_s"])
+            log = list(csv.DictReader(f))
         batch = int(json.loads((directory / ARGS_FILE).read_text())["batch_size"])
+        length = run_length(log, batch)
     except (OSError, ValueError, KeyError, IndexError):
         return ""
-    return f", for {steps:,} steps of {batch} images (about {steps * batch / speed / 60:.0f} min of training)"
+    if length is None:
+        return ""
+    steps, _, minutes = length
+    return f", for {steps:,} steps of {batch} images (about {minutes:.0f} min of training)"
 
 
 def training_summary(log: Sequence[dict], train_args: dict) -> str:
     """Steps, speed, wall time and best validation Dice of a run, from its ``log.csv`` rows."""
-    speeds = [float(r["images_per_s"]) for r in log if r.get("images_per_s")]
+    length = run_length(log, train_args["batch_size"])
     vals = [(int(r["step"]), float(r["val_dice"])) for r in log if r.get("val_dice")]
-    if not speeds or not vals:
+    if length is None or not vals:
         return ""
-    steps = int(log[-1]["step"])
-    minutes = steps * train_args["batch_size"] / speeds[-1] / 60
+    steps, speed, minutes = length
     best_step, best = max(vals, key=lambda v: v[1])
-    return (f"{steps} steps of {train_args['batch_size']} images ({speeds[-1]:.1f} images/s including validation, "
+    return (f"{steps} steps of {train_args['batch_size']} images ({speed:.1f} images/s including validation, "
             f"about {minutes:.0f} min on 2 CPU cores); best validation Dice {best:.3f} at step {best_step} "
             "(the weights shipped). Learning curve: `eval/training_curves.png`, `eval/training_log.csv`.")
 
