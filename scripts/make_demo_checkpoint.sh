@@ -29,8 +29,8 @@ if [ "${STAGE:-all}" = all ]; then
     $PY train.py --preset demo --dataset qata --data-root "$DATA" --text-convention auto \
         --mode mixed --referring-share 0.3 --synthetic-share 0.15 --modality ct \
         --set outside_region=sides --set 'lung_band=[0.05,0.8]' \
-        --init "$RUN/init" --steps 4500 --batch-size 8 --lr 5e-4 --warmup 100 \
-        --eval-every 500 --val-size 200 --time-budget 6000 --seed 0 --threads 2 --out "$RUN"
+        --init "$RUN/init" --steps 7000 --batch-size 8 --lr 5e-4 --warmup 100 \
+        --eval-every 500 --val-size 200 --time-budget 6600 --seed 0 --threads 2 --out "$RUN"
 fi
 
 mkdir -p "$DEST/eval"
