@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.results import machine, update_results  # noqa: E402
-from ssa.checkpoint import atomic_write_bytes  # noqa: E402
+from ssa.files import atomic_write_bytes  # noqa: E402
 
 VARIANTS: dict[str, tuple[str, list[str]]] = {
     "image_only": ("(a) image only, no text", ["use_text=false"]),

@@ -16,7 +16,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ssa.checkpoint import atomic_write_bytes  # noqa: E402
+from ssa.files import atomic_write_bytes  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results.json"
 

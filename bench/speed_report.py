@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ssa.checkpoint import atomic_write_bytes
+from ssa.files import atomic_write_bytes
 
 
 def _fmt(v: Any) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ssa.checkpoint import atomic_write_bytes  # noqa: E402
+from ssa.files import atomic_write_bytes  # noqa: E402
 from ssa.model_card import LICENSE_TEXT, TEMPLATE, training_summary  # noqa: E402
 
 SYNTHETIC = [(m, mode) for m in ("xray", "ct") for mode in ("report", "referring")]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import torch
 
 from ssa.config import SSAConfig, preset_config
 from ssa.encoders.text import text_weights_are_external
+from ssa.files import atomic_write_bytes
 from ssa.model import SSA, build_model
 
 CONFIG_NAME = "config.json"
@@ -45,24 +45,6 @@ def _stored_state(model: SSA) -> dict[str, torch.Tensor]:
         state = {k: v for k, v in state.items() if not k.startswith("text_encoder.")}
     # safetensors refuses shared or non-contiguous storage.
     return {k: v.detach().cpu().contiguous().clone() for k, v in state.items()}
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_pretrained(model: SSA, directory: str | os.PathLike, metadata: dict[str, str] | None = None) -> Path:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import math
 import os
 import sys
@@ -30,8 +29,8 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
-from ssa.checkpoint import atomic_write_bytes
 from ssa.data.dataset import SampleSource, SegmentationDataset, SyntheticSource, collate
+from ssa.files import atomic_write_json, atomic_write_text
 from ssa.metrics import aggregate, case_metrics, wrong_side
 
 
@@ -91,7 +90,7 @@ def build_eval_dataset(args: argparse.Namespace, size: int, convention: str) -> 
 
 def write_results(path: Path, results: dict, rows: list[dict]) -> Path:
     """Atomically write ``results.json`` and the per-case CSV beside it; returns the CSV path."""
-    atomic_write_bytes(path, (json.dumps(results, indent=2) + "\n").encode())
+    atomic_write_json(path, results)
     buf = io.StringIO()
     fields = ["key", "modality", "dice", "iou", "wrong_side", "text"]
     writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
@@ -99,7 +98,7 @@ def write_results(path: Path, results: dict, rows: list[dict]) -> Path:
     for row in rows:
         writer.writerow({**row, "wrong_side": "" if row["wrong_side"] is None else int(row["wrong_side"])})
     csv_path = path.with_name(path.stem + "_cases.csv")
-    atomic_write_bytes(csv_path, buf.getvalue().encode())
+    atomic_write_text(csv_path, buf.getvalue())
     return csv_path
 
 

@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ssa.spatial import SIDES, ZONES, Region, side_columns
+from ssa.laterality import SIDES, side_columns
+from ssa.spatial import ZONES, Region
 
 WHOLE = "whole"  # the zone name of a CT side, or of a side's total on an X-ray
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ssa.laterality import image_half, mirror_safe_columns, other_side
 from ssa.spatial import parse_locations
 
 WRONG_SIDE_THRESHOLD = 0.10  # share of the predicted pixels on the unnamed side
@@ -38,15 +39,6 @@ def iou_score(pred: np.ndarray, target: np.ndarray) -> float:
     return int(np.logical_and(pred, target).sum()) / union
 
 
-def image_half(side: str, convention: str) -> str:
-    """Which image half ("left" | "right") shows the patient's ``side``."""
-    if convention not in ("radiological", "viewer"):
-        raise ValueError(f"convention must be 'radiological' or 'viewer', got {convention!r}")
-    if convention == "viewer":
-        return side
-    return "right" if side == "left" else "left"
-
-
 def named_side(text: str) -> str | None:
     """The patient side named by ``text`` when it names exactly one, else None."""
     sides = {r.side for r in parse_locations(text)}
@@ -59,12 +51,9 @@ def other_side_fraction(pred: np.ndarray, side: str, convention: str = "radiolog
     total = int(pred.sum())
     if total == 0:
         return 0.0
-    half = pred.shape[1] // 2
-    # Odd widths: the middle column counts for neither side.
-    left, right = pred[:, :half], pred[:, pred.shape[1] - half :]
-    shown_on = image_half(side, convention)
-    other = right if shown_on == "left" else left
-    return int(other.sum()) / total
+    # Odd widths: the centre column counts for neither side (ssa.laterality).
+    other = mirror_safe_columns(other_side(image_half(side, convention)), pred.shape[1])
+    return int(pred[:, other].sum()) / total
 
 
 def wrong_side(pred: np.ndarray, text: str, convention: str = "radiological") -> bool | None:

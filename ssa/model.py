@@ -28,10 +28,9 @@ from ssa.decoder import FineStem, SSADecoder
 from ssa.encoders.image import build_image_encoder
 from ssa.encoders.text import TextEncoder, build_text_encoder
 from ssa.expressions import Expression, split_expressions
+from ssa.laterality import MODALITIES
 from ssa.ot import CrossAttentionAlignment, SymmetricOTAlignment
 from ssa.spatial import parse_locations, region_mask
-
-MODALITIES = ("xray", "ct")
 
 
 @dataclass

@@ -8,8 +8,6 @@ right (R) is on the image's left.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 
@@ -158,14 +156,3 @@ def guidance_view(
 def mask_png(mask: np.ndarray) -> np.ndarray:
     """bool [H, W] -> uint8 0/255, what the mask files hold."""
     return np.where(np.asarray(mask).astype(bool), 255, 0).astype(np.uint8)
-
-
-def write_png(path: str | Path, image: np.ndarray) -> Path:
-    """Write a gray [H, W] or RGB [H, W, 3] uint8 image as PNG (OpenCV wants BGR)."""
-    path = Path(path)
-    a = np.asarray(image)
-    if a.ndim == 3:
-        a = a[..., ::-1]
-    if not cv2.imwrite(str(path), np.ascontiguousarray(a)):
-        raise OSError(f"{path}: could not write PNG")
-    return path

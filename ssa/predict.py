@@ -12,15 +12,15 @@ read is reported and skipped; the exit status is 1 when any image failed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from ssa.analysis import Analysis, Analyzer, PreparedImage, prepare_image
+from ssa.files import atomic_write_json, write_png
 from ssa.findings import findings_summary
-from ssa.overlay import mask_overlay, mask_png, write_png
+from ssa.overlay import mask_overlay, mask_png
 
 DEFAULT_CHECKPOINT = "checkpoints/ssa-demo"
 
@@ -72,8 +72,7 @@ def write_outputs(out: Path, stem: str, source: Path, image: PreparedImage, resu
         "notices": [n.replace("**", "") for n in result.notices],
         **findings_summary(result.mask, result.modality, convention, lung_band, result.regions),
     }
-    json_path = out / f"{stem}_findings.json"
-    json_path.write_text(json.dumps(record, indent=2) + "\n")
+    json_path = atomic_write_json(out / f"{stem}_findings.json", record)
     return [mask_path, overlay_path, json_path]
 
 

@@ -47,10 +47,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ssa.laterality import SIDES, check_convention, check_modality, side_columns
+
 ZONES = ("upper", "middle", "lower")
-SIDES = ("left", "right")
-CONVENTIONS = ("radiological", "viewer")
-MODALITIES = ("xray", "ct")
 ZONE_MARGIN = 0.04  # soft-edge ramp, fraction of H: lesions cross zone borders a little
 
 _ALL = frozenset(ZONES)
@@ -344,24 +343,9 @@ def parse_locations(text: str) -> list[Region]:
 
 
 def _check(convention: str, modality: str | None = None) -> None:
-    if convention not in CONVENTIONS:
-        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
-    if modality is not None and modality not in MODALITIES:
-        raise ValueError(f"modality must be one of {MODALITIES}, got {modality!r}")
-
-
-def side_columns(side: str, width: int, convention: str) -> slice:
-    """Image columns of the patient's ``side``: the halves are ``[0, ceil(W/2))`` and the rest.
-
-    "radiological": the patient's left is the image's right half (columns >= W/2);
-    "viewer": the patient's left is the image's left half.
-    """
-    _check(convention)
-    if side not in SIDES:
-        raise ValueError(f"side must be one of {SIDES}, got {side!r}")
-    mid = (int(width) + 1) // 2  # integer columns c >= W/2  <=>  c >= ceil(W/2)
-    image_right = (side == "left") == (convention == "radiological")
-    return slice(mid, int(width)) if image_right else slice(0, mid)
+    check_convention(convention)
+    if modality is not None:
+        check_modality(modality)
 
 
 def _zone_rows(zones: frozenset[str], height: int, lung_band: tuple[float, float]) -> np.ndarray:

@@ -34,7 +34,6 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from ssa.checkpoint import (
-    atomic_write_bytes,
     create_model,
     load_state,
     load_training_state,
@@ -42,6 +41,7 @@ from ssa.checkpoint import (
 )
 from ssa.data.dataset import StepSampler, collate
 from ssa.evaluate import evaluate_model
+from ssa.files import atomic_write_bytes, atomic_write_json
 from ssa.losses import ssa_loss
 from ssa.training_data import build_data
 from ssa.training_log import TrainingLog, plot_curves
@@ -229,8 +229,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
         # A run killed while writing a checkpoint leaves its temporary folder: never used, removed.
         for leftover in (out / "checkpoints").glob(".tmp-*"):
             shutil.rmtree(leftover, ignore_errors=True)
-        atomic_write_bytes(out / "train_args.json", (json.dumps(vars(args), indent=2) + "\n").encode())
-        atomic_write_bytes(out / "data.json", (json.dumps(data_info, indent=2) + "\n").encode())
+        atomic_write_json(out / "train_args.json", vars(args))
+        atomic_write_json(out / "data.json", data_info)
     log = TrainingLog(out, resume_step=step, tensorboard=args.tensorboard and master) if master else None
 
     ddp = DistributedDataParallel(model) if world > 1 else model

@@ -7,7 +7,7 @@ import csv
 import io
 from pathlib import Path
 
-from ssa.checkpoint import atomic_write_bytes
+from ssa.files import atomic_write_bytes
 
 COLUMNS = [
     "step", "lr", "loss", "dice", "bce", "outside", "plan", "images_per_s",

@@ -23,7 +23,7 @@ from ssa.data.referring import (
     restrict_mask,
 )
 from ssa.data.text_convention import apply_convention, decide_convention
-from ssa.metrics import image_half
+from ssa.laterality import image_half
 from ssa.spatial import ZONES, Region, parse_locations
 from tests.sgseg_fixture import BOTH, make_sgseg
 

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from ssa.data.lung_shapes import fetch_lung_shapes, load_lung_shapes, normalise_mask
 from ssa.data.synthetic import BAND, ZONES, SyntheticSet, main, make_case, render_preview
-from ssa.spatial import parse_locations, side_columns
+from ssa.laterality import side_columns
+from ssa.spatial import parse_locations
 
 LOC = r"(?:all|upper|middle|lower|upper middle|middle lower|upper middle lower) (?:left|right) lung"
 TEXT_RE = re.compile(

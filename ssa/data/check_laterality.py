@@ -18,7 +18,6 @@ It also says what ``--text-convention`` would do for a model of ``--model-conven
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,9 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from ssa.data.readers import DatasetError, Sample, load_mask, read_dataset
+from ssa.files import atomic_write_json
+from ssa.laterality import CONVENTIONS, SIDES, mirror_safe_columns
 from ssa.metrics import named_side
 
-CONVENTIONS = ("radiological", "viewer")
 MAX_EXAMPLES = 20  # disagreeing keys kept in the report, for a look at the worst cases
 
 
@@ -36,10 +36,10 @@ def half_masses(mask: np.ndarray) -> tuple[int, int]:
     """Foreground pixels in the image's left and right halves of a bool HxW mask.
 
     With an odd width the centre column belongs to neither half, so the comparison is not
-    biased towards one side.
+    biased towards one side (``ssa.laterality.mirror_safe_columns``).
     """
-    w = mask.shape[1]
-    return int(mask[:, : w // 2].sum()), int(mask[:, (w + 1) // 2 :].sum())
+    left, right = (int(mask[:, mirror_safe_columns(h, mask.shape[1])].sum()) for h in SIDES)
+    return left, right
 
 
 def laterality_report(samples: Sequence[Sample], progress: bool = True) -> dict:
@@ -182,8 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"warning: the masks follow {measured}, not the stated {args.text_convention}: "
               "the texts would be converted the wrong way", file=sys.stderr)
     if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2))
+        atomic_write_json(args.json, report)
     return 0
 
 

@@ -18,7 +18,6 @@ only the sides (``SSAConfig.outside_region``).
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,7 +26,9 @@ from ssa.data.check_laterality import add_dataset_arguments, read_split
 from ssa.data.readers import load_mask
 from ssa.data.samples import Sample
 from ssa.data.text_convention import apply_convention, decide_convention
-from ssa.spatial import Region, parse_locations, region_mask, side_columns
+from ssa.files import atomic_write_json
+from ssa.laterality import side_columns
+from ssa.spatial import Region, parse_locations, region_mask
 
 FIT_TOPS = tuple(round(0.05 * i, 2) for i in range(7))  # 0.0 .. 0.3
 FIT_BOTTOMS = tuple(round(0.6 + 0.05 * i, 2) for i in range(8))  # 0.6 .. 0.95
@@ -121,8 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["fitted"] = fit_band(cases, args.model_convention)
         print("best fit: " + _line(report["fitted"]))
     if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        atomic_write_json(args.json, report)
     return 0
 
 

@@ -30,23 +30,24 @@ from ssa.data.masks import load_mask
 from ssa.data.samples import (
     MAX_LISTED,
     DatasetError,
+    ImageFolder,
     Sample,
-    _collect,
-    _find,
-    _Folder,
-    _index_files,
-    _split_keys,
+    collect_samples,
+    find_file,
+    index_files,
+    split_keys,
 )
 from ssa.data.sgseg import SGSEG_HINT, is_sgseg, read_sgseg
 from ssa.data.tables import (
     IMAGE_EXTS,
-    _add_table,
-    _at,
-    _column,
-    _read_csv_rows,
-    _Texts,
+    TextTable,
+    add_table,
+    cell,
+    find_column,
     normalise_key,
+    read_csv_rows,
 )
+from ssa.laterality import MODALITIES
 
 # Re-exported: the readers' public names, wherever they are defined.
 __all__ = [
@@ -58,7 +59,6 @@ __all__ = [
 SPLITS = ("train", "val", "test")
 
 
-MODALITIES = ("xray", "ct")
 
 
 _LVIT_FOLDERS = {"train": "Train_Folder", "val": "Val_Folder", "test": "Test_Folder"}
@@ -80,7 +80,7 @@ def _check_split(split: str) -> None:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
 
 
-def _folder_texts(folder: Path, problems: list[str], required: bool) -> _Texts | None:
+def _folder_texts(folder: Path, problems: list[str], required: bool) -> TextTable | None:
     """Text rows of an LViT split folder (``*_text.xlsx``, else any ``*text*.xlsx``)."""
     if not folder.is_dir():
         return None
@@ -93,28 +93,28 @@ def _folder_texts(folder: Path, problems: list[str], required: bool) -> _Texts |
         if required:
             problems.append(f"no text workbook (*_text.xlsx) in {folder}")
         return None
-    texts = _Texts()
+    texts = TextTable()
     for path in chosen:
-        _add_table(texts, path, problems)
+        add_table(texts, path, problems)
     return texts
 
 
 def _qata_lvit(root: Path, split: str, problems: list[str]) -> list[Sample]:
     folders = {s: root / name for s, name in _LVIT_FOLDERS.items()}
-    own = _Folder(folders[split] / "img", folders[split] / "labelcol")
-    trainval = [_Folder(folders[s] / "img", folders[s] / "labelcol") for s in ("train", "val")]
+    own = ImageFolder(folders[split] / "img", folders[split] / "labelcol")
+    trainval = [ImageFolder(folders[s] / "img", folders[s] / "labelcol") for s in ("train", "val")]
     id_dirs = [root, folders["train"], folders["val"]]
-    id_files = {s: _find(name, id_dirs) for s, name in _ID_FILES.items()}
+    id_files = {s: find_file(name, id_dirs) for s, name in _ID_FILES.items()}
     combined_name = _QATA_TEXT["test" if split == "test" else "train"]
     combined_dirs = [root, folders[split]] + ([] if split == "test" else id_dirs[1:])
 
     if split != "test" and any(id_files.values()):
         # Downloaded-files variant: the split files decide membership; the text comes from the
         # combined workbook (or, failing that, from both folders' own workbooks).
-        texts = _Texts()
-        combined = _find(combined_name, combined_dirs)
+        texts = TextTable()
+        combined = find_file(combined_name, combined_dirs)
         if combined:
-            _add_table(texts, combined, problems)
+            add_table(texts, combined, problems)
         else:
             for s in ("train", "val"):
                 part = _folder_texts(folders[s], problems, required=False)
@@ -127,81 +127,81 @@ def _qata_lvit(root: Path, split: str, problems: list[str]) -> list[Sample]:
                 problems.append(
                     f"no text workbook: expected {combined_name} in {root} or *_text.xlsx in the split folders"
                 )
-        keys, expected = _split_keys(texts, id_files, split, problems)
-        return _collect(keys, texts, trainval, "xray", problems, expected=expected)
+        keys, expected = split_keys(texts, id_files, split, problems)
+        return collect_samples(keys, texts, trainval, "xray", problems, expected=expected)
 
     texts = _folder_texts(folders[split], problems, required=False)
     if texts is not None:
-        return _collect(texts.texts, texts, [own], "xray", problems)
+        return collect_samples(texts.texts, texts, [own], "xray", problems)
     # No workbook in the folder: the combined workbook holds this split's rows *and* (for
     # train/val) the other split's, so the folder's images decide membership.
-    combined = _find(combined_name, combined_dirs)
+    combined = find_file(combined_name, combined_dirs)
     if combined is None:
         problems.append(
             f"no text workbook: expected *_text.xlsx in {folders[split]} or {combined_name} in {root}"
         )
         return []
-    texts = _Texts()
-    _add_table(texts, combined, problems)
+    texts = TextTable()
+    add_table(texts, combined, problems)
     # Search this split's folder first, then its sibling: a row whose image is in neither is
     # reported once per split with both expected paths, and its mask is found wherever it is.
     search = [own] + ([] if split == "test" else [f for f in trainval if f.images != own.images])
-    elsewhere = set().union(*(_index_files(f.images) for f in search))
-    mine = set(_index_files(own.images))
+    elsewhere = set().union(*(index_files(f.images) for f in search))
+    mine = set(index_files(own.images))
     keys = [k for k in texts.seen if k in mine or k not in elsewhere]
-    return _collect(keys, texts, search, "xray", problems, expected=texts.seen)
+    return collect_samples(keys, texts, search, "xray", problems, expected=texts.seen)
 
 
 def _qata_kaggle(root: Path, split: str, problems: list[str]) -> list[Sample]:
     set_dir = root / ("Test Set" if split == "test" else "Train Set")
-    folder = _Folder(set_dir / "Images", set_dir / "Ground-truths")
+    folder = ImageFolder(set_dir / "Images", set_dir / "Ground-truths")
     name = _QATA_TEXT["test" if split == "test" else "train"]
-    texts = _Texts()
-    book = _find(name, [root, set_dir, root / "Train Set", root / "Test Set"])
+    texts = TextTable()
+    book = find_file(name, [root, set_dir, root / "Train Set", root / "Test Set"])
     if book is None:
         problems.append(f"text workbook not found: expected {root / name} or {set_dir / name}")
     else:
-        _add_table(texts, book, problems)
+        add_table(texts, book, problems)
     if split == "test":
-        return _collect(texts.texts, texts, [folder], "xray", problems)
-    id_files = {s: _find(n, [root, set_dir]) for s, n in _ID_FILES.items()}
+        return collect_samples(texts.texts, texts, [folder], "xray", problems)
+    id_files = {s: find_file(n, [root, set_dir]) for s, n in _ID_FILES.items()}
     if not any(id_files.values()):
         if split == "val":
             problems.append(
                 f"no val split in this layout: put LViT's Val_ID.xlsx (and Train_ID.xlsx) in {root}"
             )
             return []
-        return _collect(texts.texts, texts, [folder], "xray", problems)
-    keys, expected = _split_keys(texts, id_files, split, problems)
-    return _collect(keys, texts, [folder], "xray", problems, expected=expected)
+        return collect_samples(texts.texts, texts, [folder], "xray", problems)
+    keys, expected = split_keys(texts, id_files, split, problems)
+    return collect_samples(keys, texts, [folder], "xray", problems, expected=expected)
 
 
 def _qata_prompt(root: Path, split: str, problems: list[str]) -> list[Sample]:
     prompt = root / "prompt"
-    table = _find(f"{split}.csv", [prompt])
+    table = find_file(f"{split}.csv", [prompt])
     if table is None:
         what = "no val split in this layout" if split == "val" else "text file not found"
         problems.append(f"{what}: expected {prompt / f'{split}.csv'}")
         return []
-    texts = _Texts()
-    _add_table(texts, table, problems)
+    texts = TextTable()
+    add_table(texts, table, problems)
     if split == "test":
-        folders = [_Folder(root / "Test" / "Images", root / "Test" / "GTs")]
-        return _collect(texts.texts, texts, folders, "xray", problems)
+        folders = [ImageFolder(root / "Test" / "Images", root / "Test" / "GTs")]
+        return collect_samples(texts.texts, texts, folders, "xray", problems)
     # val images usually sit in Train/; an image is "without text" only if no CSV names it.
     folders = [
-        _Folder(root / d / "Images", root / d / "GTs")
+        ImageFolder(root / d / "Images", root / d / "GTs")
         for d in ("Train", "Val")
         if d == "Train" or (root / d).is_dir()
     ]
     expected = set(texts.seen)
     for other in ("train", "val"):
-        path = _find(f"{other}.csv", [prompt])
+        path = find_file(f"{other}.csv", [prompt])
         if other != split and path is not None:
-            extra = _Texts()
-            _add_table(extra, path, [])  # its own problems are reported when that split is read
+            extra = TextTable()
+            add_table(extra, path, [])  # its own problems are reported when that split is read
             expected |= extra.seen
-    return _collect(texts.texts, texts, folders, "xray", problems, expected=expected)
+    return collect_samples(texts.texts, texts, folders, "xray", problems, expected=expected)
 
 
 _QATA_LAYOUTS = (
@@ -279,8 +279,8 @@ def read_mosmed(root: str | Path, split: str = "train") -> list[Sample]:
         texts = _folder_texts(folder, problems, required=True)
     samples = []
     if texts is not None:
-        own = _Folder(folder / "img", folder / "labelcol", mask_prefix="")
-        samples = _collect(texts.texts, texts, [own], "ct", problems)
+        own = ImageFolder(folder / "img", folder / "labelcol", mask_prefix="")
+        samples = collect_samples(texts.texts, texts, [own], "ct", problems)
     _raise_if(title, split, problems)
     return sorted(samples, key=lambda s: s.key)
 
@@ -328,12 +328,12 @@ def read_csv(csv_path: str | Path, split: str | None = None) -> list[Sample]:
     path = Path(csv_path).expanduser().absolute()
     title = f"CSV dataset at {path}"
     problems: list[str] = []
-    rows = _read_csv_rows(path, problems) if path.is_file() else None
+    rows = read_csv_rows(path, problems) if path.is_file() else None
     if rows is None:
         raise DatasetError(title, problems or [f"CSV file not found: {path}"])
     head = [h.strip() for h in (rows[0] if rows else [])]
     cols = {
-        c: _column(head, names)
+        c: find_column(head, names)
         for c, names in (
             ("image", ("image",)),
             ("mask", ("mask",)),
@@ -354,16 +354,16 @@ def read_csv(csv_path: str | Path, split: str | None = None) -> list[Sample]:
 
     found: list[tuple[Path, Path, str, str, str | None]] = []  # image, mask, text, modality, split
     for line, row in enumerate(rows[1:], start=2):
-        image_s, mask_s, text = (_at(row, cols[c]) for c in ("image", "mask", "text"))
+        image_s, mask_s, text = (cell(row, cols[c]) for c in ("image", "mask", "text"))
         if not (image_s or mask_s or text):
             continue
-        modality = (_at(row, cols["modality"]) if cols["modality"] is not None else "") or "xray"
+        modality = (cell(row, cols["modality"]) if cols["modality"] is not None else "") or "xray"
         row_split = None
         bad = []
         if modality.lower() not in MODALITIES:
             bad.append(f"{path} row {line}: modality {modality!r} is not one of {MODALITIES}")
         if cols["split"] is not None:
-            value = _at(row, cols["split"])
+            value = cell(row, cols["split"])
             row_split = _CSV_SPLITS.get(value.lower())
             if row_split is None:  # an empty cell too: a row in no split would vanish silently
                 bad.append(f"{path} row {line}: split {value!r} is not one of {', '.join(SPLITS)}")

@@ -28,7 +28,7 @@ import numpy as np
 
 from ssa.data.masks import load_mask
 from ssa.data.samples import Sample
-from ssa.metrics import image_half
+from ssa.laterality import image_half
 from ssa.spatial import ZONES, Region, parse_locations
 
 MIDLINE_BAND = (0.35, 0.65)  # where the midline is searched, fraction of the width

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ssa.data.tables import IMAGE_EXTS, _read_ids, _Texts, normalise_key
+from ssa.data.tables import IMAGE_EXTS, TextTable, normalise_key, read_ids
 
 MAX_LISTED = 50  # problems printed in a DatasetError message; `.problems` keeps them all
 
@@ -52,7 +52,7 @@ class DatasetError(ValueError):
         return (type(self), (self.title, self.problems, self._summary))
 
 
-def _find(name: str, dirs: Iterable[Path]) -> Path | None:
+def find_file(name: str, dirs: Iterable[Path]) -> Path | None:
     """First ``dir/name`` that exists, matching the name case-insensitively."""
     for d in dirs:
         if (d / name).is_file():
@@ -64,7 +64,7 @@ def _find(name: str, dirs: Iterable[Path]) -> Path | None:
     return None
 
 
-def _index_files(folder: Path) -> dict[str, Path]:
+def index_files(folder: Path) -> dict[str, Path]:
     """``key -> path`` of the image files directly in ``folder`` ({} if it does not exist).
 
     On a key clash a ``mask_`` name wins over a bare one and ``.png`` over other extensions,
@@ -84,7 +84,7 @@ def _index_files(folder: Path) -> dict[str, Path]:
 
 
 @dataclass
-class _Folder:
+class ImageFolder:
     """Where a split's images and masks live, and how a missing mask should be named."""
 
     images: Path
@@ -92,10 +92,10 @@ class _Folder:
     mask_prefix: str = "mask_"
 
 
-def _collect(
+def collect_samples(
     keys: Iterable[str],
-    texts: _Texts,
-    folders: Sequence[_Folder],
+    texts: TextTable,
+    folders: Sequence[ImageFolder],
     modality: str,
     problems: list[str],
     expected: set[str] | None = None,
@@ -112,9 +112,9 @@ def _collect(
     images: dict[str, Path] = {}
     masks: dict[str, Path] = {}
     for f in folders:
-        for k, p in _index_files(f.images).items():
+        for k, p in index_files(f.images).items():
             images.setdefault(k, p)
-        for k, p in _index_files(f.masks).items():
+        for k, p in index_files(f.masks).items():
             masks.setdefault(k, p)
     # One missing folder would otherwise surface only as thousands of "missing image" lines.
     for kind in ("images", "masks"):
@@ -143,15 +143,15 @@ def _collect(
     return samples
 
 
-def _split_keys(
-    texts: _Texts, id_files: dict[str, Path | None], split: str, problems: list[str]
+def split_keys(
+    texts: TextTable, id_files: dict[str, Path | None], split: str, problems: list[str]
 ) -> tuple[list[str], set[str]]:
     """Keys of ``split`` ("train"/"val") from LViT's Train_ID / Val_ID files.
 
     With only one of the two files, the other split is the rest of the text workbook. Returns
     the split's keys and every key in either split (for the "image without text" check).
     """
-    ids = {s: _read_ids(p, problems) if p else None for s, p in id_files.items()}
+    ids = {s: read_ids(p, problems) if p else None for s, p in id_files.items()}
     if ids["train"] is None:
         val = set(ids["val"] or ())
         ids["train"] = [k for k in texts.seen if k not in val]

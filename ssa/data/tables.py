@@ -51,7 +51,7 @@ def normalise_key(name: object) -> str:
     return base
 
 
-def _column(header: Sequence[str], names: Sequence[str]) -> int | None:
+def find_column(header: Sequence[str], names: Sequence[str]) -> int | None:
     """Index of the first header cell (case-insensitive) among ``names``, else None."""
     lowered = [h.strip().lower() for h in header]
     for name in names:
@@ -60,12 +60,12 @@ def _column(header: Sequence[str], names: Sequence[str]) -> int | None:
     return None
 
 
-def _at(row: Sequence[object], i: int) -> str:
+def cell(row: Sequence[object], i: int) -> str:
     return _cell_text(row[i]) if i < len(row) else ""
 
 
 @dataclass
-class _Texts:
+class TextTable:
     """Text rows of one split: ``texts`` holds the good rows (first wins on duplicates) and
     ``seen`` every key that has a row at all, so a row already reported as bad (empty
     description) is not reported a second time as "image without a text row"."""
@@ -84,14 +84,14 @@ class _Texts:
         """Add ``(line_number, row)`` pairs read from ``source`` below ``header``."""
         self.sources.append(source)
         head = [_cell_text(h) for h in header]
-        ki, ti = _column(head, _KEY_COLUMNS), _column(head, _TEXT_COLUMNS)
+        ki, ti = find_column(head, _KEY_COLUMNS), find_column(head, _TEXT_COLUMNS)
         if ki is None or ti is None:
             problems.append(
                 f"{source}: needs columns Image and Description (or image,text / image,prompt); found {head}"
             )
             return
         for line, row in rows:
-            raw, text = _at(row, ki), _at(row, ti)
+            raw, text = cell(row, ki), cell(row, ti)
             if not raw and not text:
                 continue  # blank rows are common at the end of hand-edited sheets
             if not raw:
@@ -126,7 +126,7 @@ def _read_sheet(path: Path, problems: list[str]) -> list[tuple[object, ...]] | N
         return None
 
 
-def _read_csv_rows(path: Path, problems: list[str]) -> list[list[str]] | None:
+def read_csv_rows(path: Path, problems: list[str]) -> list[list[str]] | None:
     """All rows of a CSV file (BOM tolerated); None (and a problem) if unreadable."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
@@ -136,9 +136,9 @@ def _read_csv_rows(path: Path, problems: list[str]) -> list[list[str]] | None:
         return None
 
 
-def _add_table(texts: _Texts, path: Path, problems: list[str]) -> None:
+def add_table(texts: TextTable, path: Path, problems: list[str]) -> None:
     """Add the rows of a text workbook (.xlsx) or CSV file to ``texts``."""
-    reader = _read_csv_rows if path.suffix.lower() == ".csv" else _read_sheet
+    reader = read_csv_rows if path.suffix.lower() == ".csv" else _read_sheet
     rows = reader(path, problems)
     if rows is None:
         return
@@ -148,7 +148,7 @@ def _add_table(texts: _Texts, path: Path, problems: list[str]) -> None:
     texts.add_rows(path, rows[0], enumerate(rows[1:], start=2), problems)
 
 
-def _read_ids(path: Path, problems: list[str]) -> list[str]:
+def read_ids(path: Path, problems: list[str]) -> list[str]:
     """Keys in the first column of a split file (Train_ID.xlsx); its header may be any name.
 
     A first cell that looks like a file name is taken as data: some split files have no header.

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from ssa.data.check_laterality import laterality_report
 from ssa.data.samples import Sample
-from ssa.spatial import CONVENTIONS, swap_sides
+from ssa.laterality import CONVENTIONS
+from ssa.spatial import swap_sides
 
 TEXT_CONVENTIONS = ("auto", *CONVENTIONS)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import gradio.processing_utils as processing_utils
 
-from ssa.checkpoint import atomic_write_bytes
+from ssa.files import atomic_write_bytes
 
 
 def _save_pil_to_cache_atomically(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:  # noqa: A002

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from ssa.analysis import PreparedImage, prepare_image
-from ssa.overlay import mask_png, write_png
+from ssa.files import write_png
+from ssa.overlay import mask_png
 
 
 @dataclass

@@ -39,10 +39,8 @@ from ssa.data.synthetic.cases import SyntheticCase, SyntheticSet, make_case
 from ssa.data.synthetic.lesions import place_lesions
 from ssa.data.synthetic.plan import (
     BAND,
-    CONVENTIONS,
     COUNT_WORDS,
     MAX_REFERRED,
-    MODALITIES,
     MODES,
     ZONE_SETS,
     ZONES,
@@ -50,6 +48,7 @@ from ssa.data.synthetic.plan import (
 )
 from ssa.data.synthetic.preview import main, render_preview
 from ssa.data.synthetic.xray import procedural_lungs
+from ssa.laterality import CONVENTIONS, MODALITIES
 
 __all__ = [
     "BAND", "CONVENTIONS", "COUNT_WORDS", "MAX_REFERRED", "MODALITIES", "MODES", "ZONE_SETS", "ZONES",

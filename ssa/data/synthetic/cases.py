@@ -9,11 +9,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ssa.data.synthetic.common import _u
-from ssa.data.synthetic.ct import _ct_anatomy, _ct_finish, _ct_lesion_hu
-from ssa.data.synthetic.lesions import _Blob, place_lesions
-from ssa.data.synthetic.plan import CONVENTIONS, MODALITIES, MODES, _Loc, _plan, make_text
-from ssa.data.synthetic.xray import _markers, _xray_anatomy, _xray_finish
+from ssa.data.synthetic.common import uniform
+from ssa.data.synthetic.ct import ct_anatomy, ct_finish, ct_lesion_hu
+from ssa.data.synthetic.lesions import Blob, place_lesions
+from ssa.data.synthetic.plan import (
+    MODES,
+    PlannedLocation,
+    make_text,
+    plan_case,
+)
+from ssa.data.synthetic.xray import draw_markers, xray_anatomy, xray_finish
+from ssa.laterality import CONVENTIONS, MODALITIES
 
 
 @dataclass
@@ -39,7 +45,7 @@ def _check(modality: str, mode: str, size: int, convention: str) -> None:
         raise ValueError(f"size must be >= 32, got {size!r}")
 
 
-def _valid(blobs: Sequence[_Blob], locs: Sequence[_Loc], mode: str) -> bool:
+def _valid(blobs: Sequence[Blob], locs: Sequence[PlannedLocation], mode: str) -> bool:
     """Every location got a lesion; in referring mode lesions sit on both image halves and at
     least one of them is not named."""
     if any(not any(b.spec.loc == i for b in blobs) for i in range(len(locs))):
@@ -66,8 +72,8 @@ def make_case(index: int, seed: int = 0, modality: str = "xray", mode: str = "re
     s = int(size)
     rng = np.random.default_rng([int(seed), int(index), MODALITIES.index(modality), MODES.index(mode)])
     for _ in range(8):  # a re-plan is rare (a location with no room for its lesion)
-        locs, specs, level = _plan(rng, modality, mode)
-        anat = _xray_anatomy(rng, s, lung_shapes) if modality == "xray" else _ct_anatomy(rng, s, level or "middle")
+        locs, specs, level = plan_case(rng, modality, mode)
+        anat = xray_anatomy(rng, s, lung_shapes) if modality == "xray" else ct_anatomy(rng, s, level or "middle")
         blobs = place_lesions(rng, specs, anat.lungs, anat.lung_soft, s, modality, anat.coords)
         if _valid(blobs, locs, mode):
             break
@@ -81,22 +87,22 @@ def make_case(index: int, seed: int = 0, modality: str = "xray", mode: str = "re
     base = anat.base
     for blob in blobs:
         if modality == "xray":
-            amp = _u(rng, 0.3, 0.6) if blob.spec.kind == "ggo" else _u(rng, 0.45, 0.75)
+            amp = uniform(rng, 0.3, 0.6) if blob.spec.kind == "ggo" else uniform(rng, 0.45, 0.75)
             base[blob.ys, blob.xs] += amp * anat.lesion_scale * blob.opacity
         else:
-            _ct_lesion_hu(rng, base, blob)
+            ct_lesion_hu(rng, base, blob)
         every[blob.ys, blob.xs] |= blob.mask
         if blob.spec.loc >= 0:
             mask[blob.ys, blob.xs] |= blob.mask
     if modality == "xray":
-        img = _xray_finish(rng, base)
+        img = xray_finish(rng, base)
     else:
-        img = _ct_finish(rng, base)
+        img = ct_finish(rng, base)
     image = np.round(img * 255.0).astype(np.uint8)
     if convention == "viewer":
         image, mask, every = (np.ascontiguousarray(a[:, ::-1]) for a in (image, mask, every))
     if modality == "xray":
-        _markers(rng, image, patient_left_on_right=convention == "radiological")
+        draw_markers(rng, image, patient_left_on_right=convention == "radiological")
     info = dict(anat.info, mode=mode, locs=[(loc.side, loc.zones, loc.n) for loc in locs],
                 lesions=[(b.spec.side, b.spec.zones, b.spec.kind, b.spec.loc >= 0) for b in blobs])
     return SyntheticCase(image, mask, text, modality, every, info)

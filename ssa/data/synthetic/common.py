@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 
-def _u(rng: np.random.Generator, lo: float, hi: float) -> float:
+def uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
     return lo + (hi - lo) * rng.random()  # 3x faster than rng.uniform for one scalar
 
 
@@ -19,22 +19,22 @@ def _fx(pts: np.ndarray) -> np.ndarray:
     return np.round(np.asarray(pts, dtype=np.float64) * 16.0).astype(np.int32).reshape(-1, 1, 2)
 
 
-def _poly(layer: np.ndarray, pts: np.ndarray, value: float, thick: float) -> None:
+def draw_polyline(layer: np.ndarray, pts: np.ndarray, value: float, thick: float) -> None:
     cv2.polylines(layer, [_fx(pts)], False, (float(value),), max(1, round(thick)), cv2.LINE_8, 4)
 
 
-def _fill(layer: np.ndarray, pts: np.ndarray, value: float) -> None:
+def fill_polygon(layer: np.ndarray, pts: np.ndarray, value: float) -> None:
     cv2.fillPoly(layer, [_fx(pts)], (float(value),), cv2.LINE_8, 4)
 
 
-def _ellipse(layer: np.ndarray, c: tuple[float, float], axes: tuple[float, float], angle: float,
+def draw_ellipse(layer: np.ndarray, c: tuple[float, float], axes: tuple[float, float], angle: float,
              value: float, thick: int = -1) -> None:
     center = (round(c[0] * 16), round(c[1] * 16))
     ax = (max(1, round(axes[0] * 16)), max(1, round(axes[1] * 16)))
     cv2.ellipse(layer, center, ax, float(angle), 0.0, 360.0, (float(value),), thick, cv2.LINE_8, 4)
 
 
-def _noise(rng: np.random.Generator, h: int, w: int, grid: int) -> np.ndarray:
+def smooth_noise(rng: np.random.Generator, h: int, w: int, grid: int) -> np.ndarray:
     """Smooth ~unit-variance noise [h, w]: a random ``grid`` x ``grid`` field, bicubically upsampled."""
     g = rng.standard_normal((grid, grid)).astype(np.float32)
     if h * w > 96 * 96 and min(h, w) >= 4 * grid:  # bicubic to 1/4 size, then bilinear: 5x cheaper
@@ -43,19 +43,8 @@ def _noise(rng: np.random.Generator, h: int, w: int, grid: int) -> np.ndarray:
     return cv2.resize(g, (max(1, w), max(1, h)), interpolation=cv2.INTER_CUBIC)
 
 
-def _halves(size: int) -> tuple[slice, slice]:
-    """Columns a lesion may use in the image-left / image-right half. For odd sizes the centre
-    column is in neither, so a mirrored (viewer) case still satisfies ``ssa.spatial``'s halves."""
-    return slice(0, size // 2), slice((size + 1) // 2, size)
-
-
-def _image_half(side: str) -> int:
-    """0 = image-left, 1 = image-right, for the patient's ``side`` in the radiological frame."""
-    return 1 if side == "left" else 0
-
-
 @dataclass
-class _Anatomy:
+class Anatomy:
     """What the lesion placer and the finisher need from an anatomy renderer."""
 
     base: np.ndarray  # float32 [S, S]: x-ray density or CT Hounsfield units, lesions not yet in
@@ -71,12 +60,12 @@ def _fxb(pts: np.ndarray) -> list[np.ndarray]:
     return list(np.round(pts * 16.0).astype(np.int32))
 
 
-def _polys(layer: np.ndarray, pts: np.ndarray, value: float, thick: float) -> None:
+def draw_polylines(layer: np.ndarray, pts: np.ndarray, value: float, thick: float) -> None:
     cv2.polylines(layer, _fxb(pts), False, (float(value),), max(1, round(thick)), cv2.LINE_8, 4)
 
 
 @functools.lru_cache(maxsize=4)
-def _noise_bank(n: int) -> np.ndarray:
+def noise_bank(n: int) -> np.ndarray:
     """A fixed n x n block of white Gaussian noise (a constant, seeded), sliced per case.
 
     Drawing S*S fresh normals costs more than the rest of an image (~0.8 ms at 256 px on the
@@ -85,9 +74,9 @@ def _noise_bank(n: int) -> np.ndarray:
     return np.random.default_rng(0x55A).standard_normal((n, n), dtype=np.float32)
 
 
-def _white(rng: np.random.Generator, s: int) -> np.ndarray:
+def white_noise(rng: np.random.Generator, s: int) -> np.ndarray:
     """[s, s] white Gaussian noise: a random window of the bank (read-only view)."""
-    bank = _noise_bank(max(1024, 1 << int(np.ceil(np.log2(2 * s)))))
+    bank = noise_bank(max(1024, 1 << int(np.ceil(np.log2(2 * s)))))
     oy, ox = (int(v) for v in rng.integers(0, bank.shape[0] - s, 2))
     win = bank[oy:oy + s, ox:ox + s]
     return win.T if rng.random() < 0.5 else win

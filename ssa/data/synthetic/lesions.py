@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ssa.data.synthetic.common import _image_half, _noise, _poly, _u
-from ssa.data.synthetic.plan import BAND, ZONES, _Spec
+from ssa.data.synthetic.common import draw_polyline, smooth_noise, uniform
+from ssa.data.synthetic.plan import BAND, ZONES, LesionSpec
+from ssa.laterality import SIDES, image_half
 
 # Lesion radii: X-ray as fractions of the image side, CT of the lung's equivalent radius
 # (sqrt(area / pi)), so an apical slice with small lungs gets proportionally small lesions.
@@ -20,32 +21,32 @@ _CT_SIZES = {"small": (0.1, 0.2), "medium": (0.2, 0.35), "large": (0.35, 0.6)}
 
 
 @dataclass
-class _Blob:
+class Blob:
     ys: slice
     xs: slice
     opacity: np.ndarray  # float32 patch in [0, 1]: how much lesion is there (visible part)
     mask: np.ndarray  # bool patch: the annotated lesion
-    spec: _Spec
+    spec: LesionSpec
 
 
 def _bronchograms(rng: np.random.Generator, h: int, w: int, cx: float, cy: float, r: float) -> np.ndarray:
     """Thin dark branching air tubes inside a consolidation (a patch layer in [0, 1])."""
     layer = np.zeros((h, w), np.float32)
     for _ in range(int(rng.integers(1, 4))):
-        a = _u(rng, 0, 2 * np.pi)
+        a = uniform(rng, 0, 2 * np.pi)
         p = np.array([cx, cy]) + rng.normal(0, 0.3 * r, 2)
         pts = [p]
         for _ in range(4):
             a += rng.normal(0, 0.35)
             p = p + 0.35 * r * np.array([np.cos(a), np.sin(a)])
             pts.append(p)
-        _poly(layer, np.array(pts), 1.0, 1)
+        draw_polyline(layer, np.array(pts), 1.0, 1)
     return cv2.GaussianBlur(layer, (3, 3), 0.6)
 
 
-def _place(rng: np.random.Generator, spec: _Spec, lung: np.ndarray, lung_soft: np.ndarray,
+def _place(rng: np.random.Generator, spec: LesionSpec, lung: np.ndarray, lung_soft: np.ndarray,
            occupied: np.ndarray, rows: tuple[int, int] | None, size: int, modality: str,
-           shrink: float = 1.0, pixels=None, edges: Sequence[np.ndarray] = ()) -> _Blob | None:
+           shrink: float = 1.0, pixels=None, edges: Sequence[np.ndarray] = ()) -> Blob | None:
     """Try once to draw ``spec`` inside ``lung`` (bool, that side's lung only) and ``rows``.
 
     Returns None when the try fails (outside the lung, too small, touches another lesion).
@@ -57,15 +58,15 @@ def _place(rng: np.random.Generator, spec: _Spec, lung: np.ndarray, lung_soft: n
     lo, hi = _SIZES[spec.size]
     ys_l, xs_l = rows if rows is not None else (0, size)
     if spec.size == "span":  # one lesion over several zones: tall, centred on their union
-        ry = 0.5 * (xs_l - ys_l) * _u(rng, 0.65, 0.95)  # never shrunk: it must reach every zone
+        ry = 0.5 * (xs_l - ys_l) * uniform(rng, 0.65, 0.95)  # never shrunk: it must reach every zone
         cy = 0.5 * (ys_l + xs_l) + rng.normal(0, 0.03 * size)
-        rx = _u(rng, lo, hi) * size * shrink
+        rx = uniform(rng, lo, hi) * size * shrink
     else:
         if modality == "ct":
             lo, hi = _CT_SIZES[spec.size]
-        ry = _u(rng, lo, hi) * shrink * (size if modality == "xray" else pixels[4])
+        ry = uniform(rng, lo, hi) * shrink * (size if modality == "xray" else pixels[4])
         ry = max(ry, _SIZES["small"][0] * size * shrink, 2.0)  # >= 2 px: small images stay drawable
-        rx = max(ry * _u(rng, 0.7, 1.5), 2.0)
+        rx = max(ry * uniform(rng, 0.7, 1.5), 2.0)
         if rows is not None:
             ry = min(ry, 0.48 * (xs_l - ys_l))
             # Hug a zone border now and then: lesions close to the border but inside it.
@@ -81,7 +82,7 @@ def _place(rng: np.random.Generator, spec: _Spec, lung: np.ndarray, lung_soft: n
         rx = min(rx, 0.55 * (cols[-1] - cols[0] + 1))
         if rng.random() < 0.6:  # peripheral: COVID-19 opacities hug the pleura
             lateral = cols[-1] if cols.mean() > size / 2 else cols[0]
-            cx = lateral + (1 if lateral == cols[0] else -1) * rx * _u(rng, 0.2, 0.9)
+            cx = lateral + (1 if lateral == cols[0] else -1) * rx * uniform(rng, 0.2, 0.9)
         else:
             cx = float(rng.choice(cols))
         angle = rng.normal(0, 0.3)
@@ -126,23 +127,23 @@ def _place(rng: np.random.Generator, spec: _Spec, lung: np.ndarray, lung_soft: n
     f = np.sqrt(((xx * ca + yy * sa) / rx) ** 2 + ((-xx * sa + yy * ca) / ry) ** 2)
     for _ in range(int(rng.integers(0, 3))):  # extra lobes make irregular, non-elliptic shapes
         ox, oy = np.clip(rng.normal(0, 0.4, 2), -0.5, 0.5) * (rx, ry)
-        s = _u(rng, 0.4, 0.75)
+        s = uniform(rng, 0.4, 0.75)
         f = np.minimum(f, np.sqrt(((xx - ox) / (s * rx)) ** 2 + ((yy - oy) / (s * ry)) ** 2))
-    f = f + _u(rng, 0.12, 0.35) * _noise(rng, hs, ws, 4) + _u(rng, 0.04, 0.1) * _noise(rng, hs, ws, 9)
+    f = f + uniform(rng, 0.12, 0.35) * smooth_noise(rng, hs, ws, 4) + uniform(rng, 0.04, 0.1) * smooth_noise(rng, hs, ws, 9)
     if rows is not None:  # bend the outline away from the zone's outer borders instead of cutting it
         band = 0.04 * size + 1.0
         rr = yy[:, 0] + cy
         t = np.clip(np.maximum(rr - (xs_l - band), ys_l + band - rr) / band, 0.0, None)
         f = f + (1.5 * t * t)[:, None]
-    soft = _u(rng, 0.4, 0.9) if spec.kind == "ggo" else _u(rng, 0.25, 0.5)
+    soft = uniform(rng, 0.4, 0.9) if spec.kind == "ggo" else uniform(rng, 0.25, 0.5)
     p = np.clip((1.0 - f) / soft + 0.5, 0.0, 1.0)
     p = p * p * (3.0 - 2.0 * p)
     if spec.kind == "consolidation":  # dense core in a ground-glass halo: fluffy, ill-defined margin
         halo = np.clip((1.0 - f) / 0.9 + 0.5, 0.0, 1.0)
-        p = np.maximum(p, _u(rng, 0.25, 0.45) * halo)
+        p = np.maximum(p, uniform(rng, 0.25, 0.45) * halo)
     # Mottled: GGO is patchy haze; consolidation is denser but not a flat plate either.
-    mottle = _u(rng, 0.2, 0.45) if spec.kind == "ggo" else _u(rng, 0.15, 0.35)
-    p = p * (1.0 - mottle * (0.5 + 0.5 * np.tanh(_noise(rng, hs, ws, max(3, w // 7)))))
+    mottle = uniform(rng, 0.2, 0.45) if spec.kind == "ggo" else uniform(rng, 0.15, 0.35)
+    p = p * (1.0 - mottle * (0.5 + 0.5 * np.tanh(smooth_noise(rng, hs, ws, max(3, w // 7)))))
     if ds > 1:
         f = cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR)
         p = cv2.resize(p, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -175,7 +176,7 @@ def _place(rng: np.random.Generator, spec: _Spec, lung: np.ndarray, lung_soft: n
     p = p * lung_soft[y0:y1, x0:x1]
     if spec.kind == "consolidation" and rng.random() < 0.6:
         p = p * (1.0 - 0.65 * _bronchograms(rng, h, w, cx - x0, cy - y0, max(rx, ry)) * (p > 0.6))
-    return _Blob(slice(y0, y1), slice(x0, x1), np.clip(p, 0.0, 1.0).astype(np.float32), keep, spec)
+    return Blob(slice(y0, y1), slice(x0, x1), np.clip(p, 0.0, 1.0).astype(np.float32), keep, spec)
 
 
 def _zone_rows(zones: tuple[str, ...], size: int) -> tuple[int, int]:
@@ -185,8 +186,8 @@ def _zone_rows(zones: tuple[str, ...], size: int) -> tuple[int, int]:
     return int(np.ceil(top + min(ks) * third)), int(np.floor(top + (max(ks) + 1) * third))
 
 
-def place_lesions(rng: np.random.Generator, specs: Sequence[_Spec], lungs: Sequence[np.ndarray],
-                  lung_soft: np.ndarray, size: int, modality: str, coords: tuple | None = None) -> list[_Blob]:
+def place_lesions(rng: np.random.Generator, specs: Sequence[LesionSpec], lungs: Sequence[np.ndarray],
+                  lung_soft: np.ndarray, size: int, modality: str, coords: tuple | None = None) -> list[Blob]:
     """Place named lesions first (so each location gets its lesions), then distractors.
 
     ``lungs[0]`` / ``lungs[1]`` are the image-left / image-right lungs (radiological frame);
@@ -195,11 +196,11 @@ def place_lesions(rng: np.random.Generator, specs: Sequence[_Spec], lungs: Seque
     what was placed, so counts always match.
     """
     occupied = np.zeros((size, size), bool)
-    blobs: list[_Blob] = []
+    blobs: list[Blob] = []
     pixels: dict[int, tuple] = {}
     edges: list[np.ndarray] = []  # boundary pixels (y, x) of the lesions placed so far
     for spec in sorted(specs, key=lambda s: s.loc < 0):
-        h = _image_half(spec.side)
+        h = SIDES.index(image_half(spec.side, "radiological"))  # 0 = image-left, 1 = image-right
         lung = lungs[h]
         rows = _zone_rows(spec.zones, size) if modality == "xray" else None
         if modality == "ct" and h not in pixels:

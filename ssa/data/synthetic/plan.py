@@ -7,13 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MODALITIES = ("xray", "ct")
-
-
 MODES = ("report", "referring")
 
 
-CONVENTIONS = ("radiological", "viewer")
 
 
 ZONES = ("upper", "middle", "lower")
@@ -40,7 +36,7 @@ _ZONE_WORDS = {("upper", "middle", "lower"): ("all", "all", "upper middle lower"
 
 
 @dataclass
-class _Loc:
+class PlannedLocation:
     """A location phrase of the text: a patient side, contiguous zones, and lesions in it."""
 
     side: str
@@ -49,7 +45,7 @@ class _Loc:
 
 
 @dataclass
-class _Spec:
+class LesionSpec:
     """A lesion to place: its side, the zones its mask must stay in (x-ray), size, who names it."""
 
     side: str
@@ -68,7 +64,7 @@ def _zone_phrase(zones: tuple[str, ...], rng: np.random.Generator) -> str:
     return str(rng.choice(words)) if words else " ".join(zones)
 
 
-def make_text(locs: Sequence[_Loc], rng: np.random.Generator) -> str:
+def make_text(locs: Sequence[PlannedLocation], rng: np.random.Generator) -> str:
     """QaTa / MosMed template: "{Uni|Bi}lateral pulmonary infection, N infected areas, <loc>[ and <loc>]."."""
     sides = {loc.side for loc in locs}
     n = sum(loc.n for loc in locs)
@@ -94,36 +90,36 @@ def _split_zones(zones: tuple[str, ...], n: int, rng: np.random.Generator) -> li
     return [(z,) for z in zones] + extra
 
 
-def _plan(rng: np.random.Generator, modality: str, mode: str) -> tuple[list[_Loc], list[_Spec], str | None]:
+def plan_case(rng: np.random.Generator, modality: str, mode: str) -> tuple[list[PlannedLocation], list[LesionSpec], str | None]:
     """Choose the text's locations and every lesion (named and distractor) before drawing."""
     level = str(rng.choice(ZONES, p=[0.25, 0.4, 0.35])) if modality == "ct" else None
     sides = ["left", "right"]
     rng.shuffle(sides)
     s1, s2 = sides
-    locs: list[_Loc] = []
-    distract: list[_Spec] = []
+    locs: list[PlannedLocation] = []
+    distract: list[LesionSpec] = []
     if mode == "report":
         if rng.random() < 0.1:  # a single small lesion: the hardest report-mode case
             zones = (level,) if level else (str(rng.choice(ZONES, p=[0.2, 0.35, 0.45])),)
-            locs = [_Loc(s1, zones, 1)]
-            return locs, [_Spec(s1, zones, "small", 0, str(rng.choice(["ggo", "consolidation"])))], level
+            locs = [PlannedLocation(s1, zones, 1)]
+            return locs, [LesionSpec(s1, zones, "small", 0, str(rng.choice(["ggo", "consolidation"])))], level
         r = rng.random()
         if r < 0.4:
-            locs = [_Loc(s1, _zone_set(rng, level))]
+            locs = [PlannedLocation(s1, _zone_set(rng, level))]
         elif r < 0.45 and level is None:  # "upper left lung and lower left lung"
-            locs = [_Loc(s1, ("upper",)), _Loc(s1, ("lower",))]
+            locs = [PlannedLocation(s1, ("upper",)), PlannedLocation(s1, ("lower",))]
         else:
-            locs = [_Loc(s1, _zone_set(rng, level)), _Loc(s2, _zone_set(rng, level))]
+            locs = [PlannedLocation(s1, _zone_set(rng, level)), PlannedLocation(s2, _zone_set(rng, level))]
     else:
         kind = rng.random()
         if level is not None or kind < 0.45:  # name one whole location; distractors on the other side
-            locs = [_Loc(s1, _zone_set(rng, level))]
+            locs = [PlannedLocation(s1, _zone_set(rng, level))]
             other = [s2]
         elif kind < 0.75:  # one side, some zones; distractors there too and on the other side
-            locs = [_Loc(s1, _zone_set(rng, exclude_all=True))]
+            locs = [PlannedLocation(s1, _zone_set(rng, exclude_all=True))]
             other = [s1, s2]
         else:  # both sides named, some zones left out on at least one of them
-            locs = [_Loc(s1, _zone_set(rng, exclude_all=True)), _Loc(s2, _zone_set(rng))]
+            locs = [PlannedLocation(s1, _zone_set(rng, exclude_all=True)), PlannedLocation(s2, _zone_set(rng))]
             other = [s1] + ([s2] if len(locs[1].zones) < 3 else [])
         if s2 not in other and s2 not in {loc.side for loc in locs}:
             other.append(s2)
@@ -132,18 +128,18 @@ def _plan(rng: np.random.Generator, modality: str, mode: str) -> tuple[list[_Loc
             free = [z for z in ZONES if z not in named]
             for _ in range(1 if len(other) > 1 else int(rng.integers(1, 3))):
                 zones = (level,) if level else (str(rng.choice(free)),)
-                distract.append(_Spec(side, zones, str(rng.choice(["small", "medium", "large"])), -1))
+                distract.append(LesionSpec(side, zones, str(rng.choice(["small", "medium", "large"])), -1))
     extra = int(rng.choice([0, 1, 2], p=[0.5, 0.3, 0.2]))
     for _ in range(min(extra, MAX_REFERRED - len(locs))):
         locs[int(rng.integers(len(locs)))].n += 1
-    specs: list[_Spec] = []
+    specs: list[LesionSpec] = []
     for i, loc in enumerate(locs):
         for zones in _split_zones(loc.zones, loc.n, rng) if level is None else [loc.zones] * loc.n:
             if level is None and len(zones) > 1:
                 size = "span"
             else:
                 size = str(rng.choice(["small", "medium", "large"], p=[0.25, 0.45, 0.3]))
-            specs.append(_Spec(loc.side, zones, size, i))
+            specs.append(LesionSpec(loc.side, zones, size, i))
     for spec in specs + distract:
         spec.kind = "consolidation" if rng.random() < 0.3 else "ggo"
     return locs, specs + distract, level

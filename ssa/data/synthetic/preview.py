@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ssa.checkpoint import atomic_write_bytes
 from ssa.data.synthetic.cases import SyntheticCase, SyntheticSet
-from ssa.data.synthetic.plan import CONVENTIONS, MODALITIES, MODES
+from ssa.data.synthetic.plan import MODES
+from ssa.files import atomic_write_bytes
+from ssa.laterality import CONVENTIONS, MODALITIES
 
 
 def render_preview(cases: Sequence[SyntheticCase], path: Path, cols: int = 4) -> None:
