@@ -94,25 +94,6 @@ def read_config(directory: Path) -> SSAConfig:
         raise CheckpointError(f"{file}: {err}") from err
 
 
-def load_training_state(file: Path) -> dict:
-    """The optimiser / scheduler / step / RNG state of a training checkpoint.
-
-    ``weights_only=True``: tensors and plain containers only, never arbitrary pickled code.
-    A missing, truncated or foreign file is a :class:`CheckpointError` naming it.
-    """
-    try:
-        state = torch.load(file, map_location="cpu", weights_only=True)
-    except FileNotFoundError as err:
-        raise CheckpointError(f"{file}: missing") from err
-    except Exception as err:  # torch raises RuntimeError, UnpicklingError, EOFError, ... by damage
-        raise CheckpointError(f"{file}: not a readable training state ({type(err).__name__}: {err})") from err
-    need = {"optimizer", "scheduler", "torch_rng", "step", "best_dice", "stale"}
-    if not isinstance(state, dict) or not need <= set(state):
-        missing = sorted(need - set(state)) if isinstance(state, dict) else sorted(need)
-        raise CheckpointError(f"{file}: not a training state (missing {', '.join(missing)})")
-    return state
-
-
 def load_state(model: SSA, file: Path) -> None:
     """Load ``file`` into ``model``; every missing, unexpected or mis-shaped key is named."""
     from safetensors import SafetensorError

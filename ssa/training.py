@@ -7,10 +7,11 @@ convention, derived referring cases, synthetic shares) is :mod:`ssa.training_dat
 
 Layout of ``--out``::
 
-    train_args.json        the arguments (a resumed run must use the same ones)
+    train_args.json        the arguments of the first start (a resume that changes one says so)
+    resumes.jsonl          one line per resume: its step and the arguments it changed
     data.json              the cases: text-convention decision and agreement, counts, shares
     log.csv                one row per logged step; validation columns on evaluation steps
-    checkpoints/step-N/    config.json + model.safetensors + training_state.pt
+    checkpoints/step-N/    config.json + model.safetensors + training_state.pt (ssa.training_state)
     last -> checkpoints/step-N      best -> checkpoints/step-M   (atomic symlink swaps)
     curves.png             loss and validation curves, drawn at the end
 """
@@ -19,11 +20,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import math
 import os
 import shutil
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,17 +37,19 @@ from torch.utils.data import DataLoader
 from ssa.checkpoint import (
     create_model,
     load_state,
-    load_training_state,
     save_pretrained,
 )
 from ssa.data.dataset import StepSampler, collate
 from ssa.evaluate import evaluate_model
-from ssa.files import atomic_write_bytes, atomic_write_json
+from ssa.files import atomic_write_json, atomic_write_text
 from ssa.losses import ssa_loss
 from ssa.training_data import build_data
 from ssa.training_log import TrainingLog, plot_curves
+from ssa.training_state import TrainingState
 
-STATE_NAME = "training_state.pt"
+# Arguments a resume may change without changing what the run computes.
+OPERATIONAL_ARGS = frozenset({"resume", "stop_after", "time_budget", "progress", "workers", "threads",
+                              "tensorboard", "device"})
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -118,25 +121,44 @@ def lr_factor(step: int, warmup: int, total: int, min_ratio: float) -> float:
     return min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def save_checkpoint(out: Path, model, optimizer, scheduler, step: int, extra: dict, best: bool) -> Path:
+def changed_arguments(saved: dict, new: dict) -> list[str]:
+    """``"--lr 0.0005 -> 0.001"`` for each argument whose value differs (operational ones left out)."""
+    changed = []
+    for key in sorted((set(saved) | set(new)) - OPERATIONAL_ARGS):
+        before, after = saved.get(key, "(unset)"), new.get(key, "(unset)")
+        if before != after:
+            changed.append(f"--{key.replace('_', '-')} {before!r} -> {after!r}")
+    return changed
+
+
+def record_resume(out: Path, args: argparse.Namespace, step: int) -> list[str]:
+    """Compare ``args`` with ``out/train_args.json`` (kept as it is), append the comparison to
+    ``out/resumes.jsonl`` and return the differences."""
+    saved_file = out / "train_args.json"
+    try:
+        saved = json.loads(saved_file.read_text())
+    except (OSError, json.JSONDecodeError):
+        saved = None
+    changed = changed_arguments(saved, vars(args)) if isinstance(saved, dict) else [f"{saved_file} unreadable"]
+    if not isinstance(saved, dict):
+        atomic_write_json(saved_file, vars(args))  # the best record left of how the run is going on
+    history = out / "resumes.jsonl"
+    before = history.read_text() if history.exists() else ""
+    atomic_write_text(history, before + json.dumps({"step": step, "changed": changed}) + "\n")
+    return changed
+
+
+def save_checkpoint(out: Path, model, state: TrainingState, best: bool) -> Path:
     """Write checkpoints/step-N atomically (temp folder + rename), then swap ``last``
     (and ``best``) symlinks; remove checkpoints nothing points to any more."""
     ckpts = out / "checkpoints"
     ckpts.mkdir(parents=True, exist_ok=True)
+    step = state.step
     final = ckpts / f"step-{step:07d}"
     tmp = ckpts / f".tmp-step-{step:07d}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     save_pretrained(model, tmp, metadata={"step": str(step)})
-    state = {
-        "step": step,
-        "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
-        "torch_rng": torch.get_rng_state(),
-        **extra,
-    }
-    buf = io.BytesIO()
-    torch.save(state, buf)
-    atomic_write_bytes(tmp / STATE_NAME, buf.getvalue())
+    state.save(tmp)
     if final.exists():
         shutil.rmtree(final)
     os.replace(tmp, final)
@@ -216,20 +238,25 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
     # -- resume ---------------------------------------------------------------------------------
     step, best_dice, stale = 0, -1.0, 0
-    if args.resume and (out / "last").exists():
+    resumed = args.resume and (out / "last").exists()
+    if resumed:
         last = (out / "last").resolve()
         load_state(model, last / "model.safetensors")
-        state = load_training_state(last / STATE_NAME)
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        torch.set_rng_state(state["torch_rng"])
-        step, best_dice, stale = int(state["step"]), float(state["best_dice"]), int(state["stale"])
+        state = TrainingState.load(last)
+        state.restore(optimizer, scheduler)
+        step, best_dice, stale = state.step, state.best_dice, state.stale
     if master:
         out.mkdir(parents=True, exist_ok=True)
         # A run killed while writing a checkpoint leaves its temporary folder: never used, removed.
         for leftover in (out / "checkpoints").glob(".tmp-*"):
             shutil.rmtree(leftover, ignore_errors=True)
-        atomic_write_json(out / "train_args.json", vars(args))
+        if resumed:
+            changed = record_resume(out, args, step)
+            print(f"resuming {out} at step {step}" + (
+                "; these arguments differ from its train_args.json (kept as it was): " + "; ".join(changed)
+                if changed else ""), file=sys.stderr)
+        else:
+            atomic_write_json(out / "train_args.json", vars(args))
         atomic_write_json(out / "data.json", data_info)
     log = TrainingLog(out, resume_step=step, tensorboard=args.tensorboard and master) if master else None
 
@@ -245,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     from tqdm import tqdm
 
     batches = iter(loader)
+    start_step = step
     bar = tqdm(total=total, initial=step, desc="train", unit="step", disable=not (master and args.progress))
     model.train()
     started, seen = time.time(), 0
@@ -288,8 +316,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
                 metrics, _ = evaluate_model(model, val_set, batch_size=args.batch_size, progress=False)
                 better = metrics["dice"] > best_dice
                 best_dice, stale = (metrics["dice"], 0) if better else (best_dice, stale + 1)
-                save_checkpoint(out, model, optimizer, scheduler, step,
-                                {"best_dice": best_dice, "stale": stale}, best=better)
+                save_checkpoint(out, model, TrainingState.capture(step, best_dice, stale, optimizer, scheduler),
+                                best=better)
                 row = {**(row or {"step": step}), **{f"val_{k}": metrics[k] for k in ("dice", "iou", "wrong_side_rate")}}
                 stop = bool(args.patience) and stale >= args.patience
                 if stop:
@@ -305,7 +333,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
         if log is not None and row is not None:
             log.write(row)
     bar.close()
-    summary = {"step": step, "best_val_dice": best_dice, "seconds": time.time() - started}
+    summary = {"step": step, "best_val_dice": best_dice, "seconds": time.time() - started,
+               "resumed_from": start_step if resumed else None}
     if log is not None:
         log.close()
         plot_curves(out / "log.csv", out / "curves.png")

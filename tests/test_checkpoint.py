@@ -117,20 +117,44 @@ def test_config_that_is_not_json_names_the_file(tmp_path, tiny_model):
         ssa.load_model(tmp_path)
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign"])
+def test_training_state_round_trip(tmp_path):
+    from ssa.training_state import TrainingState
+
+    model = torch.nn.Linear(3, 2)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 ** s)
+    model(torch.ones(1, 3)).sum().backward()
+    optimizer.step()
+    scheduler.step()
+    TrainingState.capture(7, 0.25, 2, optimizer, scheduler).save(tmp_path)
+    expected = torch.rand(3)  # what the RNG gives right after the capture
+
+    optimizer2 = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    scheduler2 = torch.optim.lr_scheduler.LambdaLR(optimizer2, lambda s: 0.5 ** s)
+    state = TrainingState.load(tmp_path)
+    assert (state.step, state.best_dice, state.stale) == (7, 0.25, 2)
+    state.restore(optimizer2, scheduler2)
+    assert scheduler2.get_last_lr() == scheduler.get_last_lr() == [5e-4]
+    torch.testing.assert_close(optimizer2.state_dict()["state"][0]["exp_avg"], optimizer.state_dict()["state"][0]["exp_avg"])
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign", "missing"])
 def test_damaged_training_state_names_the_file(tmp_path, damage):
-    from ssa.checkpoint import load_training_state
+    from ssa.training_state import TrainingState
 
     state = tmp_path / "training_state.pt"
     torch.save({"optimizer": {}, "scheduler": {}, "torch_rng": torch.get_rng_state(), "step": 3,
                 "best_dice": 0.5, "stale": 0}, state)
-    assert load_training_state(state)["step"] == 3
+    assert TrainingState.load(tmp_path).step == 3
     if damage == "truncated":
         state.write_bytes(state.read_bytes()[:100])
     elif damage == "garbage":
         state.write_bytes(b"not a torch file" * 10)
-    else:
+    elif damage == "foreign":
         torch.save({"weights": torch.zeros(2)}, state)
-    problem = "not a training state" if damage == "foreign" else "not a readable training state"
+    else:
+        state.unlink()
+    problem = {"foreign": "not a training state", "missing": "missing"}.get(damage, "not a readable training state")
     with pytest.raises(CheckpointError, match=f"training_state.pt: {problem}"):
-        load_training_state(state)
+        TrainingState.load(tmp_path)

@@ -42,11 +42,18 @@ def test_sigkill_then_resume(tmp_path):
     saved = int(last.name.split("-")[1])
     assert saved % 4 == 0 and killed_at - saved < 4 + 1  # only steps after the checkpoint are lost
     assert ssa.load_model(out / "last").config.preset == "tiny"  # what is on disk is whole
+    kept = (out / "log.csv").read_text().splitlines()[: 1 + saved]  # header + rows up to the checkpoint
+    weights = (last / "model.safetensors").read_bytes()
 
     subprocess.run([*cmd, "--resume"], cwd=ROOT, env=env, check=True, timeout=300,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     steps = _steps(out / "log.csv")
     assert steps == list(range(1, 17))  # continues from the checkpoint, no duplicates
+    # What was written before the kill is untouched: the rows up to the checkpoint (a rerun
+    # from scratch would rewrite them with other images/s) and the checkpoint it resumed from.
+    assert (out / "log.csv").read_text().splitlines()[: 1 + saved] == kept
+    if last.exists():  # still there when it is also the best checkpoint
+        assert (last / "model.safetensors").read_bytes() == weights
     assert not list((out / "checkpoints").glob(".tmp-*"))  # no half-written checkpoint left
 
 

@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("text", ("ssa.spatial", "ssa.expressions", "ssa.report")),
     ("data", ("ssa.metrics", "ssa.findings", "ssa.overlay", "ssa.data")),
     ("torch", ("ssa.ot", "ssa.decoder", "ssa.encoders", "ssa.losses", "ssa.model", "ssa.checkpoint",
-               "ssa.predictor", "ssa.data.dataset")),
+               "ssa.predictor", "ssa.data.dataset", "ssa.training_state")),
     ("apps", ("ssa.evaluate", "ssa.training", "ssa.training_data", "ssa.training_log", "ssa.analysis",
               "ssa.predict", "ssa.model_card", "ssa.webui", "ssa")),
 ]
