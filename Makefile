@@ -14,8 +14,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(RUNTIME): requirements.txt | $(BIN)/python
+$(RUNTIME): requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -r requirements.txt
+	@# The package itself, editable: `python -m ssa.evaluate`, `ssa-train`, `ssa-demo`, ... work from any folder.
+	$(BIN)/python -m pip install -q --no-deps -e .
 	@# Real lung shapes for the synthetic data (from the torchxrayvision wheel; see ssa/data/lung_shapes.py).
 	$(BIN)/python -m ssa.data.lung_shapes || echo "warning: lung shapes not fetched; synthetic data falls back to drawn lungs"
 	touch $@

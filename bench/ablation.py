@@ -21,8 +21,8 @@ cases (seed 777) in four settings: {xray, ct} x {report, referring}.
 
 Reported: Dice, IoU and wrong_side_rate, mean ± std over ``--seeds``. Each finished run is
 cached in ``--work`` (runs/ablation/<variant>-s<seed>/eval.json), so an interrupted ablation
-continues where it stopped. Results go to ``benchmarks/results.json`` (section "ablation")
-and a plot to ``benchmarks/ablation.png``.
+continues where it stopped. Results go to ``bench/results/results.json`` (section "ablation")
+and a plot to ``bench/results/ablation.png``.
 """
 
 from __future__ import annotations
@@ -187,8 +187,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--work", default="runs/ablation", help="run folders and per-run caches")
-    p.add_argument("--out", default=None, help="results JSON (default benchmarks/results.json)")
-    p.add_argument("--plot", default="benchmarks/ablation.png")
+    p.add_argument("--out", default=None, help="results JSON (default bench/results/results.json)")
+    p.add_argument("--plot", default="bench/results/ablation.png")
     p.add_argument("--shard", default="0/1", metavar="I/N",
                    help="run only jobs I, I+N, ... (N processes share the cores; a final run without "
                         "--shard then only gathers the cached results)")

@@ -2,7 +2,7 @@
 
     python bench/load.py [--checkpoint checkpoints/ssa-demo] [--clients 32] [--requests 10]
                          [--soak 500] [--max-queue 32] [--port 0] [--quick]
-                         [--out benchmarks/results.json]
+                         [--out bench/results/results.json]
 
 Starts ``app.py`` on the checkpoint as a subprocess on 127.0.0.1 (a free port unless
 ``--port``), with private Gradio folders and its log in a temp dir, and always stops it at the

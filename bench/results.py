@@ -1,4 +1,4 @@
-"""One shared results file for every benchmark: ``benchmarks/results.json``.
+"""One shared results file for every benchmark: ``bench/results/results.json``.
 
 Each benchmark owns one top-level section ("sinkhorn", "ablation", "speed", "scaling",
 "load", ...) and replaces only that section, atomically, so scripts can be rerun one at a
@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ssa.files import atomic_write_bytes  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results.json"
+RESULTS = Path(__file__).resolve().parent / "results" / "results.json"
 
 
 def machine() -> dict[str, Any]:

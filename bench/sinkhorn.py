@@ -1,7 +1,7 @@
 """Sinkhorn side by side, in one run: ours vs POT's batched solver vs a loop of ot.sinkhorn.
 
     python bench/sinkhorn.py [--iters 50] [--eps 0.05] [--repeats 7] [--device cpu]
-                             [--out benchmarks/results.json]
+                             [--out bench/results/results.json]
 
 For B in {1, 16, 64} problems of N in {49, 196, 784} image tokens x 8 expressions, every
 solver runs the same number of iterations (POT: ``tol=0`` / ``stopThr=0``), forward alone

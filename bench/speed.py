@@ -1,8 +1,8 @@
 """Speed: predictor latency, prompt reuse, training throughput, OT share, scaling.
 
     python bench/speed.py [--device cpu|cuda] [--threads 2] [--repeats N] [--quick]
-                          [--presets tiny,demo,paper] [--out benchmarks/results.json]
-                          [--plots benchmarks/]
+                          [--presets tiny,demo,paper] [--out bench/results/results.json]
+                          [--plots bench/results/]
 
 1. Predictor latency (p50 / p90) per preset, one image + one prompt, full prediction
    (``set_image`` + ``predict``), inference mode. ``demo`` is ``checkpoints/ssa-demo`` when it
@@ -359,14 +359,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, help="timed calls per measurement (default 20 on CPU, 50 on CUDA; --quick 2)")
     p.add_argument("--quick", action="store_true", help="smoke run: few repeats and training steps (~1 minute)")
     p.add_argument("--presets", default=",".join(PRESETS), help="comma-separated subset of tiny,demo,paper")
-    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"))
-    p.add_argument("--plots", default=str(ROOT / "benchmarks"), help="folder for speed.png and scaling.png")
+    p.add_argument("--out", default=str(ROOT / "bench" / "results" / "results.json"))
+    p.add_argument("--plots", default=str(ROOT / "bench" / "results"), help="folder for speed.png and scaling.png")
     args = p.parse_args(argv)
     args.presets = [s.strip() for s in args.presets.split(",") if s.strip()]
     unknown = sorted(set(args.presets) - set(PRESETS))
     if unknown or not args.presets:
         p.error(f"--presets: unknown {', '.join(unknown) or '(none given)'}; choose from {', '.join(PRESETS)}")
     return args
+
+
+def repo_path(path: Path) -> str:
+    """``path`` relative to the repository when it is inside it (results.json is committed)."""
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -430,9 +436,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     plot_speed(result, plots / "speed.png")
     result["seconds"] = time.perf_counter() - started
     result["section_seconds"] = spent
-    result["plot"] = str(plots / "speed.png")
+    result["plot"] = repo_path(plots / "speed.png")
     scale.update(command=command, device=args.device, threads=torch.get_num_threads(), repeats=scale_repeats,
-                 machine=machine(), plot=str(plots / "scaling.png"))
+                 machine=machine(), plot=repo_path(plots / "scaling.png"))
     out = Path(args.out)
     update_results("speed", result, path=out, key=args.device)
     update_results("scaling", scale, path=out, key=args.device)

@@ -4,7 +4,7 @@
 update order is the one of POT's ``ot.sinkhorn(..., method="sinkhorn_log")``: with the same
 number of iterations both return the same plan up to rounding.
 
-``SymmetricOTAlignment`` is our reading of the paper's symmetric OT alignment (the README's "How the model works"):
+``SymmetricOTAlignment`` is our reading of the paper's symmetric OT alignment (docs/design.md):
 pixels and text expressions (plus a background slot) exchange information through one
 transport plan, in both directions. ``CrossAttentionAlignment`` is the ``use_ot=False``
 ablation: plain softmax cross-attention, no OT and no guidance.

@@ -35,11 +35,13 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from ssa.checkpoint import (
+    CheckpointError,
     create_model,
     load_state,
     save_pretrained,
 )
 from ssa.data.dataset import StepSampler, collate
+from ssa.data.readers import DatasetError
 from ssa.evaluate import evaluate_model
 from ssa.files import atomic_write_json, atomic_write_text
 from ssa.losses import ssa_loss
@@ -177,7 +179,7 @@ def save_checkpoint(out: Path, model, state: TrainingState, best: bool) -> Path:
 def init_from(model, path_or_repo: str) -> None:
     """Load another checkpoint's weights into ``model`` (``--init``); the configs must agree
     on every field that shapes the weights, or the error names the keys that differ."""
-    from ssa.checkpoint import WEIGHTS_NAME, CheckpointError, read_config, resolve_checkpoint
+    from ssa.checkpoint import WEIGHTS_NAME, read_config, resolve_checkpoint
 
     directory = resolve_checkpoint(path_or_repo)
     theirs = read_config(directory)
@@ -343,3 +345,13 @@ def main(argv: Sequence[str] | None = None) -> dict:
         dist.barrier()
         dist.destroy_process_group()
     return summary
+
+
+def cli(argv: Sequence[str] | None = None) -> int:
+    """``train.py`` / ``ssa-train``: a bad file or folder is one line naming it, exit status 2."""
+    try:
+        main(argv)
+    except (CheckpointError, DatasetError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0

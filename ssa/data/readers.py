@@ -6,7 +6,7 @@ pixels, so a broken dataset is reported in seconds, before training starts. Read
 workbooks, bad CSV columns) and raise them together in one :class:`DatasetError`: fixing a
 9000-image dataset one error per run is not an option.
 
-Layouts (detected from what exists under the data root; also in the README's Data section):
+Layouts (detected from what exists under the data root; also in docs/design.md, "Data layouts"):
 
 * LViT:       ``{Train,Val,Test}_Folder/{img/, labelcol/, *_text.xlsx}`` (QaTa and MosMed),
               optionally with LViT's downloaded ``Train_text_for_Covid19.xlsx``,

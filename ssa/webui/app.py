@@ -1,0 +1,296 @@
+"""SSA demo: text-guided lung lesion segmentation in the browser (Gradio).
+
+    ssa-demo [--checkpoint DIR_OR_REPO] [--host 127.0.0.1] [--port 7860] [--max-queue 32]
+    python app.py ...          (the same, from the repository; the Space's entry point)
+
+The model loads once, at start. Tabs: Segment (one prompt, with guidance, alignment heatmaps
+and findings; for an example, its ground-truth outline on request), Compare (2-4 prompts on
+one image, encoded once), Examples (real QaTa-COV19 X-rays, synthetic CT), About. Named API
+endpoints: ``/segment`` and ``/compare`` (see the README for a gradio_client snippet).
+Uploads are deleted from disk once read; result files live in Gradio's cache and are swept
+by ``delete_cache``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
+
+import gradio as gr  # noqa: E402
+import pandas as pd  # noqa: E402
+
+import ssa  # noqa: E402
+from ssa.analysis import Analyzer  # noqa: E402
+from ssa.checkpoint import resolve_checkpoint  # noqa: E402
+from ssa.webui import content, gradio_fixes, style  # noqa: E402
+from ssa.webui.handlers import MAX_COMPARE, NO_REFERENCE_INFO, DemoHandlers  # noqa: E402
+from ssa.webui.uploads import UploadJanitor  # noqa: E402
+from ssa.webui.views import COLOR_MAP, COMPARE_COLUMNS, FINDINGS_COLUMNS  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository: checkpoints/ and examples/
+DEFAULT_CHECKPOINT = "checkpoints/ssa-demo"
+EXAMPLES_DIR = ROOT / "examples"
+MODALITY_CHOICES = [("Auto", "auto"), ("Chest X-ray", "xray"), ("CT slice", "ct")]
+WINDOW_CHOICES = [("Lung", "lung"), ("Mediastinum", "mediastinum")]
+DELETE_CACHE = (300, 900)  # every 5 min, delete result files older than 15 min
+QUEUE = {"default_concurrency_limit": 1, "max_size": 32}
+MAX_FILE_SIZE = "200mb"
+SESSION_TTL = 1800  # seconds a session keeps its working copy of the image after last use
+MAX_SESSIONS = 200  # sessions held in memory (least recently used evicted): <= ~400 MB of images
+HINT = "Upload an image (or pick one in **Examples**), describe the finding, then run."
+
+
+def _appender(phrase: str) -> Callable[[str], str]:
+    def append(prompt: str) -> str:
+        return DemoHandlers.append_phrase(prompt, phrase)
+
+    return append
+
+
+def _image_inputs(prefix: str) -> tuple:
+    """Upload, preview, modality, window and session state for one tab."""
+    gr.Markdown("Image", elem_classes="ssa-section-title")
+    file = gr.File(label="PNG · JPEG · BMP · TIFF (8/16-bit) · DICOM", elem_id=f"{prefix}-file", height=110)
+    preview = gr.Image(label="Loaded image", interactive=False, height=300, elem_id=f"{prefix}-preview",
+                       buttons=["fullscreen"])
+    with gr.Row():
+        modality = gr.Radio(MODALITY_CHOICES, value="auto", label="Modality", elem_id=f"{prefix}-modality",
+                            info="Auto: from the DICOM header, else chest X-ray")
+        window = gr.Radio(WINDOW_CHOICES, value="lung", label="CT window", visible=False,
+                          elem_id=f"{prefix}-window")
+    session = gr.State(None, time_to_live=SESSION_TTL)
+    return file, preview, modality, window, session
+
+
+def _wire_image(handlers: DemoHandlers, file, preview, modality, window, session, status,
+                results: Sequence[tuple[gr.components.Component, object]]) -> None:
+    """Load on upload; a refused file also clears the results shown for the previous image.
+
+    results: (output component, its empty value) pairs.
+    """
+    def load(image: str | None, window_choice: str, state):
+        out = handlers.load(image, window_choice, state)
+        refused = out[-1] is not None and out[-1].error is not None
+        return (*out, *[(empty if refused else gr.skip()) for _, empty in results])
+
+    file.change(load, [file, window, session],
+                [preview, modality, window, status, session, *[c for c, _ in results]],
+                api_visibility="private", concurrency_id="model")
+    window.change(handlers.preview, [file, window, session], preview, api_visibility="private",
+                  queue=False)
+
+
+def _segment_tab(handlers: DemoHandlers) -> dict:
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=4, min_width=340):
+            file, preview, modality, window, session = _image_inputs("seg")
+            gr.Markdown("Prompt", elem_classes="ssa-section-title")
+            prompt = gr.Textbox(label="Prompt", show_label=False, lines=3, max_lines=8, elem_id="seg-prompt",
+                                placeholder="e.g. Unilateral pulmonary infection, one infected area, lower left lung.")
+            with gr.Row(elem_classes="ssa-chips"):
+                for chip in content.CHIPS:
+                    gr.Button(chip, size="sm").click(_appender(chip), prompt, prompt, queue=False,
+                                                     api_visibility="private")
+            threshold = gr.Slider(0.05, 0.95, value=0.5, step=0.05, label="Mask threshold",
+                                  elem_id="seg-threshold")
+            run = gr.Button("Segment", variant="primary", elem_id="seg-run", elem_classes="ssa-run")
+            status = gr.Markdown(HINT, label="Status", elem_id="seg-status", elem_classes="ssa-status")
+        with gr.Column(scale=7, min_width=480):
+            with gr.Row(equal_height=True):
+                overlay = gr.AnnotatedImage(label="Overlay", color_map=COLOR_MAP, height=430,
+                                            elem_id="seg-overlay", format="png")
+                guidance = gr.Image(label="Guidance from the text", height=430,
+                                    interactive=False, elem_id="seg-guidance")
+            truth = gr.Checkbox(False, label="Show the ground-truth outline", interactive=False,
+                                info=NO_REFERENCE_INFO, elem_id="seg-truth")
+            findings = gr.Dataframe(pd.DataFrame(columns=FINDINGS_COLUMNS),
+                                    label="Findings: lesion area by lung zone (patient's sides)",
+                                    interactive=False, elem_id="seg-findings", elem_classes="ssa-table")
+            mask_file = gr.DownloadButton("⬇ Download mask (PNG, original size)", elem_id="seg-mask",
+                                          variant="secondary", size="md")
+            alignment = gr.Gallery(label="Alignment: where each expression's transport mass went",
+                                   columns=4, height=260, object_fit="contain", elem_id="seg-alignment")
+    # The loaded example's key ("" for an upload): which reference annotation, if any, applies.
+    reference = gr.Textbox("", visible=False, label="Reference")
+    empty_findings = pd.DataFrame(columns=FINDINGS_COLUMNS)
+    _wire_image(handlers, file, preview, modality, window, session, status,
+                [(overlay, None), (guidance, None), (alignment, []), (findings, empty_findings),
+                 (mask_file, None)])
+    outputs = [overlay, guidance, alignment, findings, mask_file, status]
+    segmented = run.click(handlers.segment, [file, prompt, modality, window, threshold, session],
+                          [*outputs, session], api_name="segment", concurrency_id="model",
+                          concurrency_limit=1, show_progress_on=[overlay, guidance])
+    outline = _wire_reference(handlers, file, reference, truth, overlay)
+    segmented.then(**outline)
+    return {"file": file, "prompt": prompt, "modality": modality, "outputs": outputs,
+            "reference": reference, "outline": outline}
+
+
+def _wire_reference(handlers: DemoHandlers, file, reference, truth, overlay) -> dict:
+    """UI-only events of the ground-truth outline (private: no API endpoint, the model never
+    runs). An upload or a cleared file forgets the example's reference; the box follows it;
+    ticking it redraws the overlay. Returns the redraw as ``.then`` keyword arguments, for the
+    events that put a new result on the overlay (Segment, a cached example)."""
+    quiet = {"api_visibility": "private", "queue": False}
+    for event in (file.upload, file.clear):
+        event(lambda: "", None, reference, **quiet)
+    reference.change(handlers.reference_control, reference, truth, **quiet)
+    outline = {"fn": handlers.show_reference, "inputs": [overlay, reference, truth], "outputs": overlay,
+               "show_progress": "hidden", **quiet}
+    truth.change(**outline)
+    return outline
+
+
+def _compare_tab(handlers: DemoHandlers, examples: list[dict]) -> None:
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=4, min_width=340):
+            file, preview, modality, window, session = _image_inputs("cmp")
+            threshold = gr.Slider(0.05, 0.95, value=0.5, step=0.05, label="Mask threshold")
+        with gr.Column(scale=8, min_width=520):
+            gr.Markdown("Prompts: two to four, same image (encoded once)", elem_classes="ssa-section-title")
+            defaults = ["Unilateral pulmonary infection, one infected area, lower left lung.",
+                        "Unilateral pulmonary infection, one infected area, lower right lung.", "", ""]
+            prompts = []
+            for row in range(2):
+                with gr.Row():
+                    for col in range(2):
+                        i = 2 * row + col
+                        prompts.append(gr.Textbox(value=defaults[i], label=f"Prompt {i + 1}", lines=2,
+                                                  elem_id=f"cmp-prompt-{i + 1}",
+                                                  placeholder="optional" if i >= 2 else ""))
+            run = gr.Button("Compare", variant="primary", elem_id="cmp-run", elem_classes="ssa-run")
+            with gr.Row(equal_height=True):
+                overlays = [gr.AnnotatedImage(label=f"Prompt {i + 1}", color_map=COLOR_MAP, height=330,
+                                              visible=i < 2, elem_id=f"cmp-overlay-{i + 1}", format="png")
+                            for i in range(MAX_COMPARE)]
+            table = gr.Dataframe(pd.DataFrame(columns=COMPARE_COLUMNS), label="Where each mask lies",
+                                 interactive=False, elem_id="cmp-table", elem_classes="ssa-table", wrap=True,
+                                 column_widths=["4%", "34%", "18%", "11%", "10%", "10%", "13%"])
+            with gr.Row():
+                masks = gr.File(label="Masks (PNG, original size)", file_count="multiple",
+                                elem_id="cmp-masks", interactive=False)
+                status = gr.Markdown(HINT, label="Status", elem_id="cmp-status", elem_classes="ssa-status")
+    _wire_image(handlers, file, preview, modality, window, session, status,
+                [*[(o, None) for o in overlays], (table, pd.DataFrame(columns=COMPARE_COLUMNS)), (masks, None)])
+    run.click(handlers.compare, [file, *prompts, modality, window, threshold, session],
+              [*overlays, table, masks, status, session], api_name="compare",
+              concurrency_id="model", concurrency_limit=1, show_progress_on=[table])
+    rows = [[e["image"], e["image"], *(e["compare"] + ["", "", ""])[:3], e["modality"]]
+            for e in examples if len(e["compare"]) >= 2]
+    if rows:
+        thumb = gr.Image(visible=False, label="Image")
+        gr.Examples(rows, [thumb, file, *prompts[:3], modality], label="Cases where the location decides",
+                    visible_columns=[0, 2, 3, 5], examples_per_page=6)
+
+
+def _examples_tab(handlers: DemoHandlers, seg: dict, examples: list[dict], tabs: gr.Tabs) -> None:
+    if not examples:
+        gr.Markdown("No examples found (run `python examples/make_examples.py` and "
+                    "`python examples/add_qata_examples.py --data-root DIR`).")
+        return
+    gr.Markdown("Real chest X-rays from the QaTa-COV19 test split first, then synthetic CT slices. "
+                "In the *referring* cases both lungs have lesions and the text names one side: the "
+                "location in the words decides the mask. Click a row to open it in **Segment** "
+                "(results are cached after the first run); there, *Show the ground-truth outline* "
+                "draws the example's reference annotation. Sides are the patient's.",
+                elem_classes="ssa-hint")
+    gr.Markdown(content.examples_credits_markdown(examples), elem_classes="ssa-hint",
+                elem_id="examples-credits")
+    title = gr.Textbox(visible=False, label="Case")
+    thumb = gr.Image(visible=False, label="Image")
+
+    def run_example(_thumb: str, _title: str, image: str, prompt: str, modality: str, _reference: str):
+        return handlers.segment_example(image, prompt, modality)
+
+    ex = gr.Examples(
+        [[e["image"], e["title"], e["image"], e["text"], e["modality"], e["key"]] for e in examples],
+        [thumb, title, seg["file"], seg["prompt"], seg["modality"], seg["reference"]],
+        outputs=seg["outputs"], fn=run_example, cache_examples=True, cache_mode="lazy",
+        visible_columns=[0, 1, 3, 4], examples_per_page=12, label="Examples",
+    )
+    ex.cache_event.then(**seg["outline"])  # the cached result arrives without the outline
+    ex.dataset.click(lambda: gr.Tabs(selected="segment"), None, tabs, queue=False,
+                     api_visibility="private")
+
+
+def build_demo(predictor: ssa.SSAPredictor, checkpoint_info: dict,
+               examples_dir: str | Path = EXAMPLES_DIR,
+               max_queue: int = QUEUE["max_size"]) -> gr.Blocks:
+    """The whole page. ``predictor`` is shared by every visitor (one request at a time).
+
+    max_queue: requests that may wait for the model; more are refused ("Queue is full").
+    """
+    gradio_fixes.apply()  # atomic image-cache writes: concurrent identical outputs
+    janitor = UploadJanitor()
+    examples = content.load_examples(examples_dir)
+    handlers = DemoHandlers(Analyzer(predictor), janitor, content.load_references(examples))
+    with gr.Blocks(title="SSA · text-guided lung lesion segmentation", analytics_enabled=False,
+                   delete_cache=DELETE_CACHE) as demo:
+        gr.HTML(content.header_html(checkpoint_info))
+        gr.HTML(content.banner_html(checkpoint_info))
+        with gr.Tabs(selected="segment") as tabs:
+            with gr.Tab("Segment", id="segment"):
+                seg = _segment_tab(handlers)
+            with gr.Tab("Compare", id="compare"):
+                _compare_tab(handlers, examples)
+            with gr.Tab("Examples", id="examples"):
+                _examples_tab(handlers, seg, examples, tabs)
+            with gr.Tab("About", id="about"):
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        gr.Markdown(content.about_markdown(checkpoint_info), elem_classes="ssa-about")
+                    with gr.Column(scale=1, min_width=320):
+                        gr.HTML(content.laterality_svg(checkpoint_info.get("convention", "radiological"),
+                                                       tuple(checkpoint_info.get("lung_band", (0.1, 0.9)))))
+    janitor.blocks = demo
+    return demo.queue(**{**QUEUE, "max_size": max_queue})
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, **kwargs):
+    """Start the server with the house style; ``kwargs`` go to ``Blocks.launch``."""
+    options = dict(server_name=host, server_port=port, share=False, max_file_size=MAX_FILE_SIZE,
+                   state_session_capacity=MAX_SESSIONS, ssr_mode=False, footer_links=["api"],
+                   **style.launch_options())
+    options.update(kwargs)
+    return demo.launch(**options)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--checkpoint", default=os.environ.get("SSA_CHECKPOINT", DEFAULT_CHECKPOINT),
+                        help="checkpoint directory or hub repo id (env SSA_CHECKPOINT; default %(default)s)")
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                        help="interface to listen on (default %(default)s: this machine only)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    parser.add_argument("--examples", default=str(EXAMPLES_DIR), help="examples folder (examples.json)")
+    parser.add_argument("--max-queue", type=int, default=QUEUE["max_size"],
+                        help="requests that may wait for the model; more are turned away with "
+                             "'Queue is full' (default %(default)s)")
+    args = parser.parse_args(argv)
+    if args.max_queue < 1:
+        parser.error("--max-queue must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    checkpoint = Path(args.checkpoint)
+    if not checkpoint.exists() and not checkpoint.is_absolute() and (ROOT / checkpoint).exists():
+        checkpoint = ROOT / checkpoint  # the default, when started from another folder
+    try:
+        directory = resolve_checkpoint(checkpoint if checkpoint.exists() else args.checkpoint)
+        model = ssa.load_model(directory)
+    except (ssa.CheckpointError, OSError) as err:
+        sys.exit(f"ssa-demo: cannot load checkpoint: {err}")
+    info = content.checkpoint_info(directory, model)
+    demo = build_demo(ssa.SSAPredictor(model), info, args.examples, args.max_queue)
+    launch(demo, args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()
