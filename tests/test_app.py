@@ -302,7 +302,8 @@ def test_named_endpoints(client):
     assert not [name for name in endpoints if "reference" in name], "the outline is UI-only"
     params = [p["parameter_name"] for p in endpoints["/segment"]["parameters"]]
     assert params == ["image", "prompt", "modality", "window", "threshold"]
-    assert len(endpoints["/compare"]["parameters"]) == 8
+    params = [p["parameter_name"] for p in endpoints["/compare"]["parameters"]]
+    assert params == ["image", "prompt_1", "prompt_2", "prompt_3", "prompt_4", "modality", "window", "threshold"]
 
 
 def test_client_segment_and_compare(client, server, tmp_path, folders):
@@ -321,6 +322,10 @@ def test_client_segment_and_compare(client, server, tmp_path, folders):
                          "xray", "lung", 0.5, api_name="/compare")
     masks = out[5]
     assert len(masks) == 2 and all(cv2.imread(m, 0).shape == (100, 140) for m in masks)
+    # The prompts reach the handler in their order: the table reads them back row by row.
+    table = out[4]
+    column = table["headers"].index("Location read")
+    assert [row[column] for row in table["data"]] == ["left lung (lower)", "right lung (lower)"]
 
 
 def test_client_dicom_round_trip(client):

@@ -3,6 +3,8 @@
 import csv
 import json
 
+import pytest
+
 import ssa.evaluate
 
 
@@ -20,6 +22,12 @@ def test_evaluate_cli_writes_results(tmp_path, tiny_model):
     assert results["n"] == 6 and 0 <= results["dice"] <= 1
     rows = list(csv.DictReader(open(tmp_path / "results_cases.csv")))
     assert len(rows) == 6 and {"dice", "iou", "wrong_side", "text"} <= set(rows[0])
+    # The summary is the mean of the per-case rows (wrong side: over the one-side texts).
+    assert results["dice"] == pytest.approx(sum(float(r["dice"]) for r in rows) / 6)
+    assert results["iou"] == pytest.approx(sum(float(r["iou"]) for r in rows) / 6)
+    one_side = [r["wrong_side"] in ("1", "True") for r in rows if r["wrong_side"] not in ("", "None")]
+    assert results["n_one_side"] == len(one_side) > 0
+    assert results["wrong_side_rate"] == pytest.approx(sum(one_side) / len(one_side))
     assert len(list((tmp_path / "plots").glob("worst_*.png"))) == 6
 
 

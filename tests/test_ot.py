@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import ot  # POT, the reference solver (a runtime requirement)
 import pytest
 import torch
 
@@ -12,8 +13,6 @@ from ssa.ot import (
     SymmetricOTAlignment,
     sinkhorn,
 )
-
-ot = pytest.importorskip("ot")  # POT, the reference solver
 
 
 def _problem(seed: int, b: int, n: int, m: int, uniform: bool, scale: float = 1.0):

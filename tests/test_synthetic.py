@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import warnings
 import zipfile
 from pathlib import Path
@@ -275,17 +274,6 @@ def test_render_preview_and_cli(tmp_path: Path) -> None:
     cli = tmp_path / "cli.png"
     assert main(["--preview", str(cli), "--n", "2", "--modality", "mixed", "--size", "64"]) == 0
     assert cv2.imread(str(cli)) is not None
-
-
-def test_generation_speed_sanity() -> None:
-    """Cases are generated while training: report the cost (no assertion on timing)."""
-    for modality in ("xray", "ct"):
-        make_case(0, 0, modality, lung_shapes=REAL_SHAPES)
-        t = time.perf_counter()
-        for i in range(10):
-            make_case(i, 0, modality, "referring", SIZE, lung_shapes=REAL_SHAPES)
-        ms = (time.perf_counter() - t) / 10 * 1000
-        print(f"{modality}: {ms:.1f} ms per {SIZE}px case")
 
 
 # ----------------------------------------------------------------------------- lung shapes
