@@ -272,6 +272,11 @@ def test_content(tiny_checkpoint, tiny_model):
     # No record of its training data: the banner and About say so instead of guessing.
     assert "does not record what it was trained on" in content.banner_html(info)
     assert "does not record what it was trained on" in about
+    # The page names the checkpoint without the server's folders.
+    assert str(Path(tiny_checkpoint).parent) not in about and info["path"] == Path(tiny_checkpoint).name
+    snapshot = Path("/srv/cache/hub/models--someone--ssa-qata/snapshots/0123456789abcdef")
+    assert content.shown_checkpoint(snapshot) == "someone/ssa-qata@0123456"
+    assert content.shown_checkpoint(Path.cwd() / "checkpoints" / "ssa-demo") == "checkpoints/ssa-demo"
     examples = content.load_examples(EXAMPLES)
     assert {e["modality"] for e in examples} == {"xray", "ct"} and len(examples) >= 4
     assert any(len(e["compare"]) >= 2 for e in examples)

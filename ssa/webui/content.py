@@ -21,6 +21,20 @@ CHIPS = ("left lower lung", "right lower lung", "left upper lung", "right upper 
          "right middle lobe", "perihilar", "bibasilar")
 
 
+def shown_checkpoint(path: str | Path) -> str:
+    """How the page names a checkpoint without showing the server's folders: a hub snapshot as
+    ``owner/repo@revision``, a folder inside the working directory relative to it, any other
+    folder by its name."""
+    directory = Path(path).resolve()
+    parts = directory.parts
+    if len(parts) >= 3 and parts[-2] == "snapshots" and parts[-3].startswith("models--"):
+        return parts[-3].removeprefix("models--").replace("--", "/", 1) + "@" + parts[-1][:7]
+    try:
+        return str(directory.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return directory.name
+
+
 def checkpoint_info(path: str | Path, model: Any) -> dict:
     """What the About tab shows of the loaded checkpoint (no weights, only facts)."""
     cfg = model.config
@@ -28,7 +42,7 @@ def checkpoint_info(path: str | Path, model: Any) -> dict:
     readme = directory / "README.md"
     n_params = sum(p.numel() for p in model.parameters())
     return {
-        "path": str(path),
+        "path": shown_checkpoint(path),
         "preset": cfg.preset,
         "image_size": cfg.image_size,
         "image_encoder": cfg.image_encoder + (f" ({cfg.image_weights})" if cfg.image_weights else ""),
