@@ -11,6 +11,7 @@ array goes through :func:`ssa.imageio.to_unit_gray` unchanged.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,10 +24,14 @@ from ssa.findings import ZoneFinding, lesion_findings
 from ssa.imageio import WINDOWS, read_image
 from ssa.overlay import resize_max, to_gray_u8
 from ssa.predictor import MAX_PROMPT_CHARS, Prediction, SSAPredictor, clean_prompt
+from ssa.report import ReportReading, ReportSentence, read_report
 from ssa.spatial import Region, parse_locations
 
 MAX_SIDE = 1024  # working resolution cap: the model sees 224 px; masks return at full size
 MODALITY_NAMES = {"xray": "chest X-ray", "ct": "CT slice"}
+MAX_READING_LINES = 12  # sentences listed in the report reading; the rest are counted
+MAX_QUOTE_CHARS = 120
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
 @dataclass
@@ -129,11 +134,56 @@ def describe_regions(regions: Sequence[Region]) -> str:
     return "; ".join(parts)
 
 
+def _quote(text: str) -> str:
+    """A sentence for a markdown note: one line, at most MAX_QUOTE_CHARS, markup escaped."""
+    text = " ".join(text.split())
+    if len(text) > MAX_QUOTE_CHARS:
+        text = text[: MAX_QUOTE_CHARS - 1].rstrip() + "…"
+    return "“" + _MARKDOWN_SPECIAL.sub(r"\\\1", text) + "”"
+
+
+def _sentence_note(sentence: ReportSentence) -> str:
+    """"Used: “…” → right lung (lower)" / "Set aside (device): “…”"."""
+    if sentence.status != "used":
+        why = sentence.reason or ""
+        if sentence.section_kind == "history" and sentence.section:
+            why += f", {sentence.section} section"
+        return f"Set aside ({why}): {_quote(sentence.text)}"
+    where = describe_regions(sentence.regions) or "a zone with no side: no constraint"
+    note = f"Used{', hedged' if sentence.hedged else ''}: {_quote(sentence.text)} → {where}"
+    if sentence.set_aside:
+        note += "; not counted: " + ", ".join(f"{_quote(a.text)} ({a.reason})" for a in sentence.set_aside)
+    return note
+
+
+def reading_notes(reading: ReportReading) -> list[str]:
+    """The report reading as one markdown note with a nested list: the sentences used for the
+    guidance and those set aside, each with why. [] for a one-sentence prompt with nothing set
+    aside (a caption or a typed phrase reads as it always did) and for a prompt with no place."""
+    located = [s for s in reading.sentences if s.status != "no location"]
+    if not located or (len(reading.sentences) < 2 and not reading.set_aside):
+        return []
+    n = len(reading.sentences)
+    head = (f"Read as a report ({n} sentence{'s' if n > 1 else ''}): {len(reading.used)} used for the "
+            f"guidance, {len(reading.set_aside)} set aside")
+    quiet = n - len(located)
+    head += f", {quiet} without a place:" if quiet else ":"
+    lines = [_sentence_note(s) for s in located[:MAX_READING_LINES]]
+    if len(located) > MAX_READING_LINES:
+        lines.append(f"… {len(located) - MAX_READING_LINES} more sentences with a place, not listed.")
+    return [head + "".join(f"\n  * {line}" for line in lines)]
+
+
 def prompt_notices(text: str, modality: str, regions: Sequence[Region], truncated: bool) -> list[str]:
     """What the UI should say about a prompt (markdown lines)."""
     notes = []
-    if not clean_prompt(text):
+    prompt = clean_prompt(text)
+    reading = read_report(prompt[:MAX_PROMPT_CHARS])  # the text the model and the parser read
+    if not prompt:
         notes.append("Empty prompt: the model segments what it sees, with **no spatial constraint**.")
+    elif not regions and reading.set_aside:
+        notes.append("No location of a finding in the prompt (the places it names are set aside, "
+                     "see below): **no spatial constraint**.")
     elif not regions:
         notes.append("No location in the prompt: **no spatial constraint**.")
     else:
@@ -141,6 +191,7 @@ def prompt_notices(text: str, modality: str, regions: Sequence[Region], truncate
         if modality == "ct" and any(len(r.zones) < 3 for r in regions):
             notes.append("On a CT slice, upper / middle / lower name the slice level: only the "
                          "side constrains the image.")
+    notes += reading_notes(reading)
     if truncated:
         notes.append(f"Prompt truncated to {MAX_PROMPT_CHARS:,} characters.")
     return notes

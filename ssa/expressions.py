@@ -4,15 +4,17 @@
 "Bilateral pulmonary infection" (diagnostic), "two infected areas" (descriptive),
 "upper left lung" (locational), "lower right lung" (locational).
 
-Splitting reuses the location parser's segments (``ssa.spatial.analyse_segments``), so the
-two always agree: clauses end at ``, ; . : ! ?`` and line breaks, and "and" / "&" / "with" /
+Splitting reuses the location parser's reading (``ssa.report.read_report``: its sentences'
+``ssa.spatial`` segments), so the two always agree: a report's section headers are not
+expressions, clauses end at ``, ; . : ! ?`` and line breaks, and "and" / "&" / "with" /
 "plus" split only between two complete locations ("upper and lower left lung" stays one).
 
 Tagging, first match wins:
 
 * locational: the segment names a location (a zone, a side, "lingula", "bibasilar", ...)
-  outside a negation. A bare "bilateral"/"unilateral" ("Bilateral pulmonary infection") is
-  not a location here: it is part of the diagnosis.
+  with words that count: not negated, not a device's, a surgery's or an anatomy landmark's,
+  in a sentence that states a finding (the reader's rules). A bare "bilateral"/"unilateral"
+  ("Bilateral pulmonary infection") is not a location here: it is part of the diagnosis.
 * descriptive: counts, size, shape or extent (a digit, "two", "multiple", "small", "patchy",
   "diffuse", "areas", "opacities", "nodules", ...).
 * diagnostic: everything else.
@@ -28,7 +30,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ssa.spatial import Region, analyse_segments
+from ssa.report import read_report
+from ssa.spatial import Region
 
 KINDS = ("diagnostic", "descriptive", "locational")
 
@@ -72,7 +75,8 @@ def split_expressions(text: str, max_expressions: int | None = None) -> list[Exp
     if max_expressions is not None and max_expressions < 0:
         raise ValueError(f"max_expressions must be >= 0 or None, got {max_expressions}")
     expressions: list[Expression] = []
-    for seg in analyse_segments(text):
+    segments = (seg for sentence in read_report(text).sentences for seg in sentence.segments)
+    for seg in segments:
         raw = text[seg.start : seg.end]
         lead = len(raw) - len(raw.lstrip())
         body = raw.strip()  # str.strip and str.lstrip agree on what whitespace is

