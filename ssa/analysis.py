@@ -20,12 +20,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ssa.expressions import ReadPrompt
 from ssa.findings import ZoneFinding, lesion_findings
 from ssa.imageio import WINDOWS, read_image
 from ssa.overlay import resize_max, to_gray_u8
-from ssa.predictor import MAX_PROMPT_CHARS, Prediction, SSAPredictor, clean_prompt
-from ssa.report import ReportReading, ReportSentence, read_report
-from ssa.spatial import Region, parse_locations
+from ssa.predictor import MAX_PROMPT_CHARS, Prediction, SSAPredictor
+from ssa.report import ReportReading, ReportSentence
+from ssa.spatial import Region
 
 MAX_SIDE = 1024  # working resolution cap: the model sees 224 px; masks return at full size
 MODALITY_NAMES = {"xray": "chest X-ray", "ct": "CT slice"}
@@ -174,12 +175,11 @@ def reading_notes(reading: ReportReading) -> list[str]:
     return [head + "".join(f"\n  * {line}" for line in lines)]
 
 
-def prompt_notices(text: str, modality: str, regions: Sequence[Region], truncated: bool) -> list[str]:
-    """What the UI should say about a prompt (markdown lines)."""
+def prompt_notices(prompt: ReadPrompt, modality: str, truncated: bool) -> list[str]:
+    """What the UI should say about a prompt as the model read it (markdown lines)."""
     notes = []
-    prompt = clean_prompt(text)
-    reading = read_report(prompt[:MAX_PROMPT_CHARS])  # the text the model and the parser read
-    if not prompt:
+    regions, reading = prompt.regions, prompt.reading
+    if not prompt.text:
         notes.append("Empty prompt: the model segments what it sees, with **no spatial constraint**.")
     elif not regions and reading.set_aside:
         notes.append("No location of a finding in the prompt (the places it names are set aside, "
@@ -197,11 +197,13 @@ def prompt_notices(text: str, modality: str, regions: Sequence[Region], truncate
     return notes
 
 
-def _upsample_mask(probs: np.ndarray, size: tuple[int, int], threshold: float) -> np.ndarray:
+def file_size_mask(pred: Prediction, size: tuple[int, int], threshold: float) -> np.ndarray:
+    """The mask at the file's own ``size`` (H, W): the prediction's, or, for a downscaled
+    working copy, its probabilities resized once and thresholded."""
     h, w = size
-    if probs.shape == (h, w):
-        return probs >= threshold
-    return cv2.resize(probs, (w, h), interpolation=cv2.INTER_LINEAR) >= threshold
+    if pred.probs.shape == (h, w):
+        return pred.mask
+    return cv2.resize(pred.probs, (w, h), interpolation=cv2.INTER_LINEAR) >= threshold
 
 
 class Analyzer:
@@ -243,21 +245,24 @@ class Analyzer:
             self._set_image(pixels, modality)
             predictions = self.predictor.predict_many(list(texts), float(threshold))
         results = []
-        for text, pred in zip(texts, predictions):
-            regions = parse_locations(pred.text)
-            notices = prompt_notices(text, modality, regions, pred.truncated)
+        for pred in predictions:
+            # The text was read once, by the model: its regions and reading travel with pred.
+            regions = list(pred.regions)
+            notices = prompt_notices(pred.reading, modality, pred.truncated)
             if image.downscaled:
                 (h, w), (wh, ww) = image.original_size, image.work_size
                 notices.append(f"Image downscaled from {w}×{h} to {ww}×{wh} px for analysis; "
                                "the mask file is at the original size.")
+            mask = file_size_mask(pred, image.original_size, float(threshold))
             results.append(
                 Analysis(
                     text=pred.text,
                     prediction=pred,
-                    mask=_upsample_mask(pred.probs, image.original_size, float(threshold)),
+                    mask=mask,
                     modality=modality,
                     regions=regions,
-                    findings=lesion_findings(pred.mask, modality, self.config.convention,
+                    # On the mask the file gets, so the page's table and the CLI's JSON agree.
+                    findings=lesion_findings(mask, modality, self.config.convention,
                                              self.config.lung_band, regions),
                     notices=notices,
                 )

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ssa.report import read_report
+from ssa.report import ReportReading, read_report
 from ssa.spatial import Region
 
 KINDS = ("diagnostic", "descriptive", "locational")
@@ -65,8 +65,26 @@ def _kind(locational: bool, words: tuple[str, ...], body: str) -> str:
     return "diagnostic"
 
 
-def split_expressions(text: str, max_expressions: int | None = None) -> list[Expression]:
-    """Split ``text`` into tagged expressions, in text order.
+@dataclass(frozen=True)
+class ReadPrompt:
+    """A prompt read once: the report reading, its expressions and the regions they locate.
+
+    What the model, the predictor and the demo's notes all use, so one request parses its
+    text once (``regions`` is ``parse_locations(text)``, ``expressions`` is
+    ``split_expressions(text, max_expressions)``).
+    """
+
+    text: str
+    reading: ReportReading
+    expressions: tuple[Expression, ...]
+
+    @property
+    def regions(self) -> tuple[Region, ...]:
+        return self.reading.regions
+
+
+def read_prompt(text: str, max_expressions: int | None = None) -> ReadPrompt:
+    """Read ``text`` as a report and split it into tagged expressions, in one pass.
 
     ``max_expressions``: when there are more, locational expressions are kept first (up to the
     limit), then the others in text order; the result stays in text order. Never raises on a
@@ -74,8 +92,9 @@ def split_expressions(text: str, max_expressions: int | None = None) -> list[Exp
     """
     if max_expressions is not None and max_expressions < 0:
         raise ValueError(f"max_expressions must be >= 0 or None, got {max_expressions}")
+    reading = read_report(text)
     expressions: list[Expression] = []
-    segments = (seg for sentence in read_report(text).sentences for seg in sentence.segments)
+    segments = (seg for sentence in reading.sentences for seg in sentence.segments)
     for seg in segments:
         raw = text[seg.start : seg.end]
         lead = len(raw) - len(raw.lstrip())
@@ -86,10 +105,15 @@ def split_expressions(text: str, max_expressions: int | None = None) -> list[Exp
         kind = _kind(seg.locational, seg.words, body)
         regions = seg.regions if kind == "locational" else ()
         expressions.append(Expression(body, kind, start, start + len(body), regions))
-    if max_expressions is None or len(expressions) <= max_expressions:
-        return expressions
-    # Locations carry the spatial guidance, so they are the last thing to drop.
-    located = [i for i, e in enumerate(expressions) if e.kind == "locational"][:max_expressions]
-    others = [i for i, e in enumerate(expressions) if e.kind != "locational"]
-    keep = sorted(located + others[: max_expressions - len(located)])
-    return [expressions[i] for i in keep]
+    if max_expressions is not None and len(expressions) > max_expressions:
+        # Locations carry the spatial guidance, so they are the last thing to drop.
+        located = [i for i, e in enumerate(expressions) if e.kind == "locational"][:max_expressions]
+        others = [i for i, e in enumerate(expressions) if e.kind != "locational"]
+        keep = sorted(located + others[: max_expressions - len(located)])
+        expressions = [expressions[i] for i in keep]
+    return ReadPrompt(text, reading, tuple(expressions))
+
+
+def split_expressions(text: str, max_expressions: int | None = None) -> list[Expression]:
+    """Split ``text`` into tagged expressions, in text order (see :func:`read_prompt`)."""
+    return list(read_prompt(text, max_expressions).expressions)

@@ -27,10 +27,10 @@ from ssa.config import SSAConfig
 from ssa.decoder import FineStem, SSADecoder
 from ssa.encoders.image import build_image_encoder
 from ssa.encoders.text import TextEncoder, build_text_encoder
-from ssa.expressions import Expression, split_expressions
+from ssa.expressions import Expression, ReadPrompt, read_prompt
 from ssa.laterality import MODALITIES
 from ssa.ot import CrossAttentionAlignment, SymmetricOTAlignment
-from ssa.spatial import parse_locations, region_mask
+from ssa.spatial import region_mask
 
 
 @dataclass
@@ -45,11 +45,15 @@ class Prompt:
 
     texts: list[str]
     modalities: list[str]
-    expressions: list[list[Expression]]
+    readings: list[ReadPrompt]  # each text read once: its expressions and regions travel with it
     features: Tensor
     mask: Tensor
     region_guidance: Tensor
     guidance: Tensor
+
+    @property
+    def expressions(self) -> list[tuple[Expression, ...]]:
+        return [r.expressions for r in self.readings]
 
 
 @dataclass
@@ -122,15 +126,16 @@ class SSA(nn.Module):
             if m not in MODALITIES:
                 raise ValueError(f"modality must be one of {MODALITIES}, got {m!r}")
         cfg = self.config
-        expressions = [split_expressions(t, cfg.max_expressions) for t in texts]
+        readings = [read_prompt(t, cfg.max_expressions) for t in texts]
+        expressions = [r.expressions for r in readings]
         k = max([len(e) for e in expressions] + [1])
         g = cfg.image_size // 4
         region = np.ones((len(texts), k, g, g), np.float32)
         union = np.ones((len(texts), 1, g, g), np.float32)
         if cfg.use_guidance and cfg.use_text:
-            for b, (text, modality, exprs) in enumerate(zip(texts, modalities, expressions)):
-                union[b, 0], per_expr = self._guidance(text, modality, exprs, g)
-                region[b, : len(exprs)] = per_expr
+            for b, (reading, modality) in enumerate(zip(readings, modalities)):
+                union[b, 0], per_expr = self._guidance(reading, modality, g)
+                region[b, : len(reading.expressions)] = per_expr
         device = self.device
         if self.text_encoder is not None:
             features, mask = self.text_encoder(texts, [[(e.start, e.end) for e in ex] for ex in expressions])
@@ -143,25 +148,24 @@ class SSA(nn.Module):
         return Prompt(
             texts=texts,
             modalities=modalities,
-            expressions=expressions,
+            readings=readings,
             features=features,
             mask=mask,
             region_guidance=torch.from_numpy(region).to(device),
             guidance=torch.from_numpy(union).to(device),
         )
 
-    def _guidance(
-        self, text: str, modality: str, exprs: list[Expression], size: int
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _guidance(self, reading: ReadPrompt, modality: str, size: int) -> tuple[np.ndarray, np.ndarray]:
         """(union ``[g, g]``, per expression ``[K, g, g]``), cached: texts repeat a lot."""
-        key = (text, modality, size)
+        key = (reading.text, modality, size)
         hit = self._guidance_cache.get(key)
         if hit is not None:
             return hit
         opts = dict(convention=self.config.convention, modality=modality, lung_band=self.config.lung_band)
         # The union comes from the whole text, as guidance_mask() does ("Bilateral pulmonary
         # infection." alone locates both lungs though no expression is locational).
-        union = region_mask(parse_locations(text), (size, size), **opts)
+        union = region_mask(reading.regions, (size, size), **opts)
+        exprs = reading.expressions
         per_expr = np.stack(
             [region_mask(e.regions, (size, size), **opts) if e.regions else union for e in exprs]
             or [union]

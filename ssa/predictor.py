@@ -1,7 +1,9 @@
 """``SSAPredictor``: set an image once, ask many prompts (segment-anything style).
 
 Numpy in, numpy out. The predictor owns preprocessing (gray [0, 1], resize to the model's
-square input) and maps every output back to the ORIGINAL image size.
+square input) and maps every output back to the ORIGINAL size: the size of the image given to
+``set_image`` (the demo gives it a working copy of at most 1,024 px; ``ssa.analysis`` maps
+the mask on to the file's own size).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ssa.expressions import ReadPrompt
 from ssa.imageio import LoadedImage, read_image
 from ssa.model import SSA
-from ssa.spatial import guidance_mask
+from ssa.spatial import Region, region_mask
 
 MAX_PROMPT_CHARS = 2000  # longer prompts are cut (the text encoder reads 128 tokens anyway)
 
@@ -24,7 +27,11 @@ MAX_PROMPT_CHARS = 2000  # longer prompts are cut (the text encoder reads 128 to
 @dataclass
 class Prediction:
     """mask bool ``[H, W]``; probs float32 ``[H, W]`` in [0, 1]; guidance float32 ``[H, W]``;
-    alignment: expression text -> float32 ``[H, W]`` heatmap of its transport mass (max 1)."""
+    alignment: expression text -> float32 ``[H, W]`` heatmap of its transport mass (max 1).
+
+    ``[H, W]`` is the original size: that of the image given to ``set_image``. ``reading`` is
+    the text as the model read it (expressions, report reading, regions), once per request.
+    """
 
     mask: np.ndarray
     probs: np.ndarray
@@ -32,6 +39,12 @@ class Prediction:
     alignment: dict[str, np.ndarray] = field(default_factory=dict)
     text: str = ""
     truncated: bool = False
+    reading: ReadPrompt | None = None
+
+    @property
+    def regions(self) -> tuple[Region, ...]:
+        """The regions the text locates (empty: no spatial constraint)."""
+        return self.reading.regions if self.reading is not None else ()
 
 
 class SSAPredictor:
@@ -90,11 +103,9 @@ class SSAPredictor:
         probs = torch.sigmoid(F.interpolate(out.logits, size=(h, w), mode="bilinear", align_corners=False))
         probs_np = probs[:, 0].float().cpu().numpy()
         results = []
-        for i, text in enumerate(texts):
-            guidance = guidance_mask(
-                text, (h, w), convention=self.config.convention, modality=self.image.modality,
-                lung_band=self.config.lung_band,
-            )
+        for i, (text, reading) in enumerate(zip(texts, prompt.readings)):
+            guidance = region_mask(reading.regions, (h, w), convention=self.config.convention,
+                                   modality=self.image.modality, lung_band=self.config.lung_band)
             results.append(
                 Prediction(
                     mask=probs_np[i] >= threshold,
@@ -103,6 +114,7 @@ class SSAPredictor:
                     alignment=self._alignment(out, i, (h, w)),
                     text=text,
                     truncated=truncated[i],
+                    reading=reading,
                 )
             )
         return results

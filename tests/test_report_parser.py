@@ -213,11 +213,12 @@ def test_read_report_refuses_non_text() -> None:
 
 def test_notes_list_the_sentences_used_and_set_aside() -> None:
     from ssa.analysis import prompt_notices  # the demo's notes (imports the model stack)
+    from ssa.expressions import read_prompt
 
     text = ("FINDINGS: Left-sided PICC tip in the SVC. Patchy opacity in the right lower lobe. "
             "No pleural effusion on the left. Prior left upper lobectomy. IMPRESSION: Possible right "
             "basilar pneumonia.")
-    notes = prompt_notices(text, "xray", parse_locations(text), False)
+    notes = prompt_notices(read_prompt(text), "xray", False)
     assert notes[0] == "Location read from the prompt: **right lung (lower)**."
     reading = notes[1]
     assert reading.startswith("Read as a report (5 sentences): 2 used for the guidance, 3 set aside:")
@@ -227,13 +228,13 @@ def test_notes_list_the_sentences_used_and_set_aside() -> None:
     assert "\n  * Set aside (history): “Prior left upper lobectomy”" in reading
     assert "\n  * Used, hedged: “Possible right basilar pneumonia” → right lung (lower)" in reading
     # one phrase, nothing set aside: the notes stay as they were
-    assert prompt_notices("lower left lung", "xray", parse_locations("lower left lung"), False) == [
+    assert prompt_notices(read_prompt("lower left lung"), "xray", False) == [
         "Location read from the prompt: **left lung (lower)**."]
     # a single set-aside sentence is explained
-    notes = prompt_notices("No effusion on the left.", "xray", [], False)
+    notes = prompt_notices(read_prompt("No effusion on the left."), "xray", False)
     assert "no spatial constraint" in notes[0] and "Set aside (negated)" in notes[1]
     # markup in a pasted sentence is shown, not rendered
-    notes = prompt_notices("Opacity *left* base. <b>Right</b> base_nodule.", "xray", [], False)
+    notes = prompt_notices(read_prompt("Opacity *left* base. <b>Right</b> base_nodule."), "xray", False)
     assert "\\*left\\*" in notes[-1] and "\\<b\\>" in notes[-1]
 
 

@@ -41,8 +41,9 @@ Rules, in the order they apply to a sentence:
    pneumonia, infection, lesion, pneumothorax, ...; see ``vocabulary.FINDINGS``). In a
    sentence with no finding word at all, a clause that is a bare location phrase still
    counts ("fever, cough, left base"); the others are set aside as "no finding" ("patient
-   rotated to the left", "the left lung is hyperexpanded"). Words in another script do not
-   stop a phrase from being bare (the vocabulary is English).
+   rotated to the left", "the left lung is hyperexpanded"). Numbers, single letters (markup
+   debris) and words in another script do not stop a phrase from being bare (the
+   vocabulary is English).
 7. A finding located only by a landmark takes the landmark's side and zone (the silhouette
    sign): "blunting of the left costophrenic angle" -> left lower, "opacity obscuring the
    right heart border" -> right middle; a pleural finding located only by a chest tube or

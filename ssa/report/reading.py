@@ -172,8 +172,10 @@ def _read_words(
 
 def _neutral(word: str) -> bool:
     """A word that does not stop a clause from being a bare location phrase: location and
-    phrase words, numbers, and words in another script (the vocabulary is English)."""
-    return word in LOCATION_WORDS or word in V.PHRASE_WORDS or word.isdigit() or not word.isascii()
+    phrase words, numbers, single letters (the debris of pasted markup or escape codes:
+    "[31m lower left lung [0m"), and words in another script (the vocabulary is English)."""
+    return (word in LOCATION_WORDS or word in V.PHRASE_WORDS or word.isdigit() or len(word) == 1
+            or not word.isascii())
 
 
 def _bare_clauses(s: IndexedSentence) -> set[int]:
