@@ -12,23 +12,14 @@ figures:
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ssa.report import REASONS, STATUSES, read_report
 from ssa.spatial import ZONES, parse_locations
+from tests.report_corpus import CORPORA, figures, load
 
-DATA = Path(__file__).parent / "data"
-CORPORA = {
-    "sentences": "report_sentences.jsonl",
-    "reports": "report_reports.jsonl",
-    "held-out sentences": "report_sentences_heldout.jsonl",
-    "held-out reports": "report_reports_heldout.jsonl",
-}
 # (side set exactly right, named zone found): at or a little under what the parser reaches
 # (docs/report-parser.md), never under the issue's targets on unseen reports (0.90, 0.80).
 FLOORS = {
@@ -38,30 +29,6 @@ FLOORS = {
     "held-out reports": (0.90, 0.90),
 }
 FAST = settings(max_examples=200, deadline=None)
-
-
-def load(name: str) -> list[dict]:
-    lines = (DATA / CORPORA[name]).read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
-
-
-def figures(rows: list[dict], prepare=lambda text: text) -> tuple[float, float, list[str]]:
-    """(side set exactly right, named zone found, what went wrong) of parse_locations on ``rows``."""
-    sides_right = pairs = found = 0
-    wrong = []
-    for row in rows:
-        got = {r.side: r.zones for r in parse_locations(prepare(row["text"]))}
-        expected = row["expected"]
-        ok = set(got) == set(expected)
-        sides_right += ok
-        missed = [(side, zone) for side, zones in expected.items() for zone in zones
-                  if zone not in got.get(side, ())]
-        pairs += sum(len(zones) for zones in expected.values())
-        found += sum(len(zones) for zones in expected.values()) - len(missed)
-        if not ok or missed:
-            wrong.append(f"{row['id']}: {row['text'][:100]!r} expected {expected}, got "
-                         f"{ {s: sorted(z) for s, z in got.items()} }")
-    return sides_right / len(rows), found / max(pairs, 1), wrong
 
 
 # ------------------------------------------------------------------------------ corpus
