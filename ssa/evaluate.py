@@ -12,7 +12,10 @@ split.
 Metrics are computed at the model's input resolution (as LViT and GuideDecoder report
 theirs). ``results.json`` holds ``dice``, ``iou``, ``wrong_side_rate``, ``n`` and the run's
 settings, and ``truth_wrong_side_rate``: the wrong-side rule applied to the ground-truth masks,
-the rate a perfect prediction would have. A per-case CSV is written beside it.
+the rate a perfect prediction would have. Derived referring cases also get
+``wrong_side_rate_at_midline``: the rule applied at the column their mask was cut (the
+patient's midline) instead of the image's centre, where the ground truth scores 0 by
+construction. A per-case CSV is written beside it.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ def evaluate_model(
         for i in range(len(batch["text"])):
             pred = probs[i] >= threshold
             row = {"key": batch["key"][i], "text": batch["text"][i], "modality": batch["modality"][i]}
-            row.update(case_metrics(pred, masks[i], batch["text"][i], convention))
+            row.update(case_metrics(pred, masks[i], batch["text"][i], convention, batch["midline"][i]))
             # The same side rule applied to the ground truth: what a perfect prediction scores
             # (a derived referring mask is cut at the patient's midline, not the image centre).
             row["truth_wrong_side"] = wrong_side(masks[i], batch["text"][i], convention)
@@ -92,11 +95,12 @@ def write_results(path: Path, results: dict, rows: list[dict]) -> Path:
     """Atomically write ``results.json`` and the per-case CSV beside it; returns the CSV path."""
     atomic_write_json(path, results)
     buf = io.StringIO()
-    fields = ["key", "modality", "dice", "iou", "wrong_side", "text"]
+    flags = ["wrong_side"] + (["wrong_side_at_midline"] if any("wrong_side_at_midline" in r for r in rows) else [])
+    fields = ["key", "modality", "dice", "iou", *flags, "text"]
     writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "wrong_side": "" if row["wrong_side"] is None else int(row["wrong_side"])})
+        writer.writerow({**row, **{f: "" if row.get(f) is None else int(row[f]) for f in flags}})
     csv_path = path.with_name(path.stem + "_cases.csv")
     atomic_write_text(csv_path, buf.getvalue())
     return csv_path
@@ -182,6 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"n={results['n']}  dice={results['dice']:.4f}  iou={results['iou']:.4f}  "
         f"wrong_side_rate={'n/a' if wsr is None else f'{wsr:.4f}'} ({results['n_one_side']} one-side texts)"
     )
+    if "wrong_side_rate_at_midline" in results:
+        print(f"wrong_side_rate_at_midline={results['wrong_side_rate_at_midline']:.4f} "
+              f"({results['n_at_midline']} derived referring cases)")
     print(f"wrote {args.out} and {csv_path}")
     return 0
 

@@ -53,6 +53,30 @@ def test_wrong_side_radiological_and_viewer():
     assert wrong_side(pred2, "left lung") is False
 
 
+def test_wrong_side_at_a_midline():
+    """A derived referring case is cut at the patient's midline, not the image centre: a mask
+    right of the centre but left of that midline is on the image-left side of it."""
+    pred = np.zeros((10, 20), bool)
+    pred[:, 10:13] = True  # image columns 10-12: right of the centre (10)
+    # Radiological "right lung" = image left: at the centre this is all wrong side ...
+    assert other_side_fraction(pred, "right") == 1.0
+    # ... at a midline at column 13 (0.65 of the width) it is all on the named side.
+    assert other_side_fraction(pred, "right", midline=0.65) == 0.0
+    assert wrong_side(pred, "lower right lung", midline=0.65) is False
+    assert wrong_side(pred, "lower left lung", midline=0.65) is True
+    # The column is the one restrict_mask cuts at.
+    from ssa.data.referring import restrict_mask
+
+    full = np.ones((4, 20), bool)
+    kept = restrict_mask(full, "left", 0.65)
+    assert other_side_fraction(kept, "right", midline=0.65) == 0.0
+    assert other_side_fraction(restrict_mask(full, "right", 0.65), "left", midline=0.65) == 0.0
+    m = case_metrics(pred, pred, "lower right lung", midline=0.65)
+    assert m["wrong_side"] is True and m["wrong_side_at_midline"] is False
+    agg = aggregate([m, case_metrics(pred, pred, "lower right lung")])
+    assert agg["wrong_side_rate"] == 1.0 and agg["wrong_side_rate_at_midline"] == 0.0 and agg["n_at_midline"] == 1
+
+
 def test_aggregate():
     rows = [
         case_metrics(np.ones((2, 2), bool), np.ones((2, 2), bool), "left lung"),

@@ -204,6 +204,9 @@ def test_evaluate_real_referring_cases(qata, tmp_path, tiny_model):
     rows = list(csv.DictReader(open(out.with_name("ref_cases.csv"))))
     assert {r["key"].split("#")[1] for r in rows} == {"left", "right"}
     assert float(np.mean([float(r["dice"]) for r in rows])) == pytest.approx(result["dice"])
+    # The side rule at the column each derived mask was cut: every case has it.
+    assert result["n_at_midline"] == 4 and 0.0 <= result["wrong_side_rate_at_midline"] <= 1.0
+    assert {r["wrong_side_at_midline"] for r in rows} <= {"0", "1"}
 
 
 def test_the_gpu_recipe_parses(tmp_path):

@@ -29,6 +29,8 @@ class Case:
     text: str
     modality: str
     key: str
+    # Derived referring cases: where their mask was cut (fraction of the width), else None.
+    midline: float | None = None
 
 
 class SampleSource:
@@ -48,7 +50,8 @@ class SampleSource:
             mask = restrict_mask(mask, s.keep_half, s.midline if s.midline is not None else 0.5)
         if mask.shape != image.shape:
             mask = cv2.resize(mask.astype(np.uint8), image.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
-        return Case(image, mask, s.text, s.modality, s.key)
+        midline = (s.midline if s.midline is not None else 0.5) if s.keep_half is not None else None
+        return Case(image, mask, s.text, s.modality, s.key, midline)
 
 
 class SyntheticSource:
@@ -125,15 +128,17 @@ class SegmentationDataset(Dataset):
         mask = case.mask
         if mask.shape != (s, s):
             mask = cv2.resize(mask.astype(np.float32), (s, s), interpolation=cv2.INTER_AREA) >= 0.5
-        text = case.text
+        text, midline = case.text, case.midline
         if self.augment_cfg is not None and seed is not None:
             image, mask, text = augment(image, mask, text, np.random.default_rng(seed), self.augment_cfg)
+            midline = None  # a flip or a shift moves it; only evaluation (never augmented) reads it
         return {
             "image": torch.from_numpy(np.ascontiguousarray(image, np.float32))[None],
             "mask": torch.from_numpy(np.ascontiguousarray(mask, np.float32))[None],
             "text": text,
             "modality": case.modality,
             "key": case.key,
+            "midline": midline,
         }
 
 
@@ -144,6 +149,7 @@ def collate(items: list[dict]) -> dict:
         "text": [it["text"] for it in items],
         "modality": [it["modality"] for it in items],
         "key": [it["key"] for it in items],
+        "midline": [it.get("midline") for it in items],
     }
 
 
