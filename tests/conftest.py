@@ -79,3 +79,15 @@ def client(server):
     from gradio_client import Client
 
     return Client(server[1], verbose=False)
+
+
+@pytest.fixture
+def keep_threads():
+    """For benchmarks' main(): they set torch's and OpenCV's thread counts for the process;
+    put them back afterwards."""
+    import cv2
+
+    torch_threads, cv_threads = torch.get_num_threads(), cv2.getNumThreads()
+    yield
+    torch.set_num_threads(torch_threads)
+    cv2.setNumThreads(cv_threads)

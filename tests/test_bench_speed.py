@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 
-import cv2
 import pytest
 import torch
 
@@ -18,15 +17,6 @@ from bench import speed
 
 def _positive(value) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
-
-
-@pytest.fixture
-def keep_threads():
-    """main() sets torch's and OpenCV's thread counts for the process: put them back."""
-    torch_threads, cv_threads = torch.get_num_threads(), cv2.getNumThreads()
-    yield
-    torch.set_num_threads(torch_threads)
-    cv2.setNumThreads(cv_threads)
 
 
 @pytest.mark.slow
