@@ -13,7 +13,7 @@ run and put back afterwards), so each request splits into:
   + the SSE wait, minus the server's ``process_api``), download (``Endpoint._download_file``, once
   per result file);
 * Gradio: preprocessing (``Blocks.preprocess_data``), postprocessing (``Blocks.postprocess_data``),
-  in it the encoding of each returned picture (``processing_utils.encode_pil_to_bytes``), the
+  in it the encoding of each returned picture (``gradio_fixes.encode_image``), the
   rest of ``save_pil_to_cache`` (hash, folder, write) and file copies (``save_file_to_cache``);
   what ``process_api`` does around the three;
 * the handler (``Blocks.call_function``): reading the image (``handlers.acquire`` ->
@@ -23,14 +23,21 @@ run and put back afterwards), so each request splits into:
   file (``write_mask_file``);
 * other = end-to-end minus all the parts (client job thread, result traversal, ...).
 
+Each endpoint runs twice, side by side: through ``gradio_client.Client`` as it comes, and through
+one that shares a single TLS context across its calls (``ssl_verify=`` an ``ssl.SSLContext``;
+see :func:`client_options`): gradio_client builds a new httpx client, and so a new TLS context,
+for the upload, the request and every result file. Both wait for the answer by polling their
+message queue every 50 ms (``gradio_client.utils.stream_sse_v1plus``), which "queue +
+transport" includes; a browser does neither.
+
 Every request pays everything a new user pays: a fresh copy of the image (one pixel changed,
 so neither the session nor the analyzer's embedding cache holds it) and a prompt never seen
 (its number differs, and the model's text caches are cleared first). Model-only is the same
-work without the page: ``set_image`` + ``predict`` on a predictor in this process, same image,
-a new prompt each call. Then the same requests run once more under ``cProfile`` (server side:
+work without the page: ``set_image`` + ``predict`` on a predictor in this process, on the
+thread the demo runs its model on (``ssa.model_thread``), same image, a new prompt each call. Then the same requests run once more under ``cProfile`` (server side:
 ``process_api`` on the event loop and everything Gradio runs in worker threads), and the top
-functions by cumulative time are saved. Targets of the issue (reported, not enforced):
-``/segment`` p50 <= 4x model-only; ``/compare`` (4 prompts) p50 <= 2x ``/segment``.
+functions by cumulative time are saved. Targets of the issue (reported, not enforced), per
+client: ``/segment`` p50 <= 4x model-only; ``/compare`` (4 prompts) p50 <= 2x ``/segment``.
 Results: section "request" of ``--out``. ``--quick``: 3 requests per endpoint after 1 warm-up,
 2 profiled. Server and client share this process (and its GIL), as the timers need.
 """
@@ -62,7 +69,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np  # noqa: E402
 
-from bench.app_server import free_port  # noqa: E402
+from bench.app_server import free_port, shared_tls_context  # noqa: E402
 from bench.results import RESULTS, machine, update_results  # noqa: E402
 from bench.timing import stats  # noqa: E402
 
@@ -175,6 +182,7 @@ def instrument(rec: Recorder) -> None:
     from gradio.blocks import Blocks
     from gradio_client.client import Client, Endpoint
 
+    import ssa.webui.gradio_fixes as gradio_fixes
     import ssa.webui.handlers as handlers
     import ssa.webui.views as views
     from ssa.analysis import Analyzer
@@ -196,7 +204,7 @@ def instrument(rec: Recorder) -> None:
     rec.time(SSAPredictor, "predict_many", "model: predict_many")
     for fn, part in VIEWS.items():
         rec.time(views, fn, part)
-    rec.time(pu, "encode_pil_to_bytes", "encode",
+    rec.time(gradio_fixes, "encode_image", "encode",
              on_result=lambda data: rec.note("encoded_bytes", len(data)))
     rec.time(pu, "save_pil_to_cache", "save image", on_result=lambda path: rec.note("image_files", path))
     rec.time(pu, "save_file_to_cache", "~file to cache")
@@ -213,7 +221,7 @@ def instrument(rec: Recorder) -> None:
             rec.note("encoded", f"{img.width}x{img.height} {img.mode} {fmt}")
             return fn(img, *args, **kwargs)
         return encode
-    rec.patch(pu, "encode_pil_to_bytes", note_size)
+    rec.patch(gradio_fixes, "encode_image", note_size)
 
 
 def busy(spans: Spans, *names: str) -> float:
@@ -353,7 +361,8 @@ def summarize(rows: list[dict[str, Any]], prompts: int) -> dict[str, Any]:
 
 
 def model_only(model, pixels: np.ndarray, n: int, warmup: int) -> dict[str, float]:
-    """``set_image`` + ``predict`` directly on a predictor: the floor a request cannot beat."""
+    """``set_image`` + ``predict`` directly on a predictor: the floor a request cannot beat.
+    Called on the demo's model thread."""
     import ssa
 
     predictor, times = ssa.SSAPredictor(model), []
@@ -375,6 +384,8 @@ def server_profile(rec: Recorder) -> Iterator[list[cProfile.Profile]]:
     3.11), hence one per call; ``pstats`` merges them."""
     import anyio.to_thread
     from gradio.blocks import Blocks
+
+    from ssa.model_thread import ModelThread
 
     profiles: list[cProfile.Profile] = []
     lock = threading.Lock()
@@ -410,6 +421,7 @@ def server_profile(rec: Recorder) -> Iterator[list[cProfile.Profile]]:
 
     rec.patch(Blocks, "process_api", on_loop)
     rec.patch(anyio.to_thread, "run_sync", in_worker)
+    rec.patch(ModelThread, "_call", profiled)  # the model's own thread
     try:
         yield profiles
     finally:
@@ -503,6 +515,21 @@ def plot(results: dict[str, Any], path: Path) -> None:
 
 # -- main -----------------------------------------------------------------------------------------
 
+DEFAULT_CLIENT = "default client"
+
+
+def client_options() -> dict[str, dict[str, Any]]:
+    """The two ways the run calls the demo, side by side: ``gradio_client.Client`` as it comes
+    (a new TLS context per file), and the same with one TLS context for all its calls
+    (``bench.app_server.shared_tls_context``, the README's snippet)."""
+    return {DEFAULT_CLIENT: {}, "shared TLS context": {"ssl_verify": shared_tls_context()}}
+
+
+def endpoint_key(endpoint: str, client: str) -> str:
+    """Results key: "segment" for the default client, "segment, shared TLS context" else."""
+    return endpoint if client == DEFAULT_CLIENT else f"{endpoint}, {client}"
+
+
 
 @contextlib.contextmanager
 def gradio_folders(root: Path) -> Iterator[None]:
@@ -545,53 +572,68 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import ssa
     from ssa.analysis import prepare_image
+    from ssa.model_thread import ModelThread
     from ssa.webui import app, content
 
+    # As ssa-demo does: the model is loaded and run on one thread (ssa/model_thread.py), and
+    # model-only runs there too, so both sides of the ratio run the model the same way.
+    model_thread = ModelThread()
     if args.threads:
         # Two torch threads on two cores someone else also uses can run 50x slower (threads
         # spin waiting for each other): on a shared machine, one thread measures the work.
         torch.set_num_threads(args.threads)
+        model_thread.run(torch.set_num_threads, args.threads)
 
     checkpoint, image = Path(args.checkpoint), Path(args.image)
-    model = ssa.load_model(checkpoint)
+    model = model_thread.run(ssa.load_model, checkpoint)
     pixels = prepare_image(image).image()
-    per_endpoint = args.warmup + args.n + args.profile_n
+    per_endpoint = len(client_options()) * (args.warmup + args.n) + args.profile_n
     rec = Recorder()
     print(f"model only: {args.warmup} + {args.n} calls ...", flush=True)
-    results: dict[str, Any] = {"model_only": model_only(model, pixels, args.n, args.warmup)}
+    results: dict[str, Any] = {"model_only": model_thread.run(model_only, model, pixels, args.n, args.warmup)}
     with tempfile.TemporaryDirectory(prefix="ssa-request-") as tmp, gradio_folders(Path(tmp)):
         images = image_copies(image, 2 * per_endpoint, Path(tmp) / "images")
-        demo = app.build_demo(ssa.SSAPredictor(model), content.checkpoint_info(checkpoint, model), ROOT / "examples")
+        demo = app.build_demo(model_thread.run(ssa.SSAPredictor, model), content.checkpoint_info(checkpoint, model),
+                              ROOT / "examples", model_thread=model_thread)
         _, url, _ = app.launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
         try:
-            client = Client(url, verbose=False, download_files=Path(tmp) / "downloads")
             endpoints, profile = {}, {}
-            try:
-                instrument(rec)
-                for name, prompts in (("segment", 1), ("compare", 4)):
-                    print(f"/{name}: {args.warmup} + {args.n} requests ...", flush=True)
-                    rows = run_requests(client, name, images, model, rec, args.n, args.warmup)
-                    endpoints[name] = summarize(rows, prompts)
-            finally:
-                rec.restore()  # the profile runs on Gradio's own code, not through the timers
-            for name in endpoints:
-                print(f"/{name}: {args.profile_n} profiled requests ...", flush=True)
-                with server_profile(rec) as profiles:
-                    run_requests(client, name, images, model, rec, args.profile_n)
-                profile[name] = {"requests": args.profile_n, "top": top_functions(profiles, max(1, args.profile_n))}
+            for client_name, options in client_options().items():
+                client = Client(url, verbose=False, download_files=Path(tmp) / "downloads", **options)
+                try:
+                    instrument(rec)
+                    for name, prompts in (("segment", 1), ("compare", 4)):
+                        key = endpoint_key(name, client_name)
+                        print(f"{key}: {args.warmup} + {args.n} requests ...", flush=True)
+                        rows = run_requests(client, name, images, model, rec, args.n, args.warmup)
+                        endpoints[key] = {"endpoint": name, "client": client_name, **summarize(rows, prompts)}
+                finally:
+                    rec.restore()  # the profile runs on Gradio's own code, not through the timers
+                if not profile:  # the server's profile does not depend on the client: once
+                    for name in ("segment", "compare"):
+                        print(f"/{name}: {args.profile_n} profiled requests ...", flush=True)
+                        with server_profile(rec) as profiles:
+                            run_requests(client, name, images, model, rec, args.profile_n)
+                        profile[name] = {"requests": args.profile_n,
+                                         "top": top_functions(profiles, max(1, args.profile_n))}
         finally:
             demo.close()
-    seg, cmp_ = endpoints["segment"]["end_to_end"]["p50_ms"], endpoints["compare"]["end_to_end"]["p50_ms"]
     model_p50 = results["model_only"]["p50_ms"]
-    endpoints["segment"]["ratio_to_model_only"] = seg / model_p50
-    endpoints["compare"]["ratio_to_model_only"] = cmp_ / model_p50
-    endpoints["compare"]["ratio_to_segment"] = cmp_ / seg
+    targets = {}
+    for client_name in client_options():
+        seg_key, cmp_key = endpoint_key("segment", client_name), endpoint_key("compare", client_name)
+        seg, cmp_ = endpoints[seg_key]["end_to_end"]["p50_ms"], endpoints[cmp_key]["end_to_end"]["p50_ms"]
+        endpoints[seg_key]["ratio_to_model_only"] = seg / model_p50
+        endpoints[cmp_key]["ratio_to_model_only"] = cmp_ / model_p50
+        endpoints[cmp_key]["ratio_to_segment"] = cmp_ / seg
+        suffix = "" if client_name == DEFAULT_CLIENT else f", {client_name}"
+        targets[f"segment_vs_model_only{suffix}"] = {"limit": SEGMENT_VS_MODEL, "value": seg / model_p50,
+                                                     "pass": seg / model_p50 <= SEGMENT_VS_MODEL}
+        targets[f"compare_vs_segment{suffix}"] = {"limit": COMPARE_VS_SEGMENT, "value": cmp_ / seg,
+                                                  "pass": cmp_ / seg <= COMPARE_VS_SEGMENT}
     results.update(
         endpoints=endpoints,
-        targets={"segment_vs_model_only": {"limit": SEGMENT_VS_MODEL, "value": seg / model_p50,
-                                           "pass": seg / model_p50 <= SEGMENT_VS_MODEL},
-                 "compare_vs_segment": {"limit": COMPARE_VS_SEGMENT, "value": cmp_ / seg,
-                                        "pass": cmp_ / seg <= COMPARE_VS_SEGMENT}},
+        targets=targets,
         profile=profile,
         checkpoint=str(checkpoint), image=str(image), parts=list(PARTS),
         command=" ".join(["python", "bench/request.py", *(argv if argv is not None else sys.argv[1:])]),

@@ -23,6 +23,7 @@ import numpy as np
 from ssa.expressions import ReadPrompt
 from ssa.findings import ZoneFinding, lesion_findings
 from ssa.imageio import WINDOWS, read_image
+from ssa.model_thread import ModelThread
 from ssa.overlay import resize_max, to_gray_u8
 from ssa.predictor import MAX_PROMPT_CHARS, Prediction, SSAPredictor
 from ssa.report import ReportReading, ReportSentence
@@ -213,9 +214,12 @@ class Analyzer:
     so that new prompts on the same image skip the image encoder.
     """
 
-    def __init__(self, predictor: SSAPredictor) -> None:
+    def __init__(self, predictor: SSAPredictor, model_thread: ModelThread | None = None) -> None:
+        """model_thread: where the predictor runs (see :mod:`ssa.model_thread`: a server
+        should load and run the model on one thread); None: on the calling thread."""
         self.predictor = predictor
         self.config = predictor.config
+        self.model_thread = model_thread
         self._lock = threading.Lock()
         self._key: tuple | None = None
 
@@ -225,6 +229,14 @@ class Analyzer:
             self._key = None  # a failure below must not leave a stale key
             self.predictor.set_image(pixels, modality=modality)
             self._key = key
+
+    def _infer(self, pixels: np.ndarray, modality: str, texts: list[str], threshold: float) -> list:
+        """The model's part of :meth:`run`, on the model thread when there is one."""
+        def infer() -> list:
+            self._set_image(pixels, modality)
+            return self.predictor.predict_many(texts, threshold)
+
+        return infer() if self.model_thread is None else self.model_thread.run(infer)
 
     def run(
         self,
@@ -242,8 +254,7 @@ class Analyzer:
         modality = modality or image.modality
         pixels = image.image(window)
         with self._lock:
-            self._set_image(pixels, modality)
-            predictions = self.predictor.predict_many(list(texts), float(threshold))
+            predictions = self._infer(pixels, modality, list(texts), float(threshold))
         results = []
         for pred in predictions:
             # The text was read once, by the model: its regions and reading travel with pred.

@@ -48,10 +48,13 @@ def gradio_folders(root: Path) -> Iterator[Path]:
 def running_demo(checkpoint: Path) -> Iterator[tuple[object, str]]:
     """Build the app from ``checkpoint`` and serve it on a free loopback port: (demo, url)."""
     import app
+    from ssa.model_thread import ModelThread
     from ssa.webui.content import checkpoint_info
 
-    model = ssa.load_model(checkpoint)
-    demo = app.build_demo(ssa.SSAPredictor(model), checkpoint_info(checkpoint, model), EXAMPLES)
+    model_thread = ModelThread()  # as ssa-demo: the model built and run on one thread
+    predictor = model_thread.run(lambda: ssa.SSAPredictor(ssa.load_model(checkpoint)))
+    demo = app.build_demo(predictor, checkpoint_info(checkpoint, predictor.model), EXAMPLES,
+                          model_thread=model_thread)
     _, url, _ = app.launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
     try:
         yield demo, url

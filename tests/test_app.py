@@ -18,6 +18,7 @@ import ssa
 from ssa.analysis import Analyzer
 from ssa.imageio import MAX_PIXELS
 from ssa.predictor import MAX_PROMPT_CHARS
+from ssa.webui import app as webui_app
 from ssa.webui import content, views
 from ssa.webui.handlers import DemoHandlers
 from ssa.webui.uploads import SessionImage
@@ -52,8 +53,10 @@ def test_segment_outputs(handlers, tmp_path):
     overlay, guidance, gallery, table, mask_path, status, session = handlers.segment(
         str(image), TEXT, "xray", "lung", 0.5, None)
     base, layers = overlay
-    assert base.shape == (480, 640, 3) and [label for _, label in layers][0] == "Lesion (model)"
-    assert all(layer.shape == (480, 640) for layer, _ in layers) and guidance.shape == (480, 640, 3)
+    # Drawn at display size: a 160-px-wide image is shown 448 px wide (views.DISPLAY_MIN).
+    assert base.shape == (336, 448, 3) and [label for _, label in layers][0] == "Lesion (model)"
+    assert all(layer.shape == (336, 448) for layer, _ in layers) and guidance.shape == (336, 448, 3)
+    assert all(max(heat.shape[:2]) == views.ALIGNMENT_SIDE for heat, _ in gallery)
     assert [caption for _, caption in gallery] == [
         "Bilateral pulmonary infection", "two infected areas", "lower left lung", "upper right lung"]
     assert list(table["Side"]) == ["Right"] * 3 + ["Left"] * 3 + ["Right", "Left"]
@@ -166,7 +169,7 @@ def test_dicom_sets_modality_and_window(handlers):
     assert session.image.windows == ["lung", "mediastinum"]
     assert not np.array_equal(session.image.image("lung"), session.image.image("mediastinum"))
     lung, mediastinum = (handlers.preview(path, w, session) for w in ("lung", "mediastinum"))
-    assert lung.shape == (640, 640, 3) and not np.array_equal(lung, mediastinum)  # window switch redraws
+    assert lung.shape == (448, 448, 3) and not np.array_equal(lung, mediastinum)  # window switch redraws
     assert Path(path).exists()  # not an upload: never deleted
     for banned in ("PatientName", "CompressedSamples", "Patient"):  # no metadata shown
         assert banned not in status
@@ -197,7 +200,7 @@ def test_append_phrase():
 
 def _round_trip(value) -> tuple[str, list[tuple[str, str]]]:
     """An overlay value as the browser sends it back: Gradio's files, then its preprocessing."""
-    component = gr.AnnotatedImage(color_map=views.COLOR_MAP, format="png")
+    component = gr.AnnotatedImage(color_map=views.COLOR_MAP, format=webui_app.DISPLAY_FORMAT)
     return component.preprocess(component.postprocess(value))
 
 
@@ -245,7 +248,9 @@ def test_outline_is_drawn_on_the_mask_border_only_when_ticked(handlers, example_
     shown = _round_trip(ticked)
     for (old, _), (new, _) in zip(files[1], shown[1]):  # the image and the model's layers: untouched
         assert np.array_equal(_visible(old), _visible(new))
-    assert np.array_equal(cv2.imread(files[0]), cv2.imread(shown[0]))
+    # The base picture is sent back as the same file: a JPEG decoded and encoded at each
+    # toggle would drift.
+    assert shown[0] == files[0] and np.array_equal(cv2.imread(files[0]), cv2.imread(shown[0]))
     unticked = handlers.show_reference(_round_trip(ticked), REFERRING, False)
     assert views.REFERENCE_LABEL not in [label for _, label in unticked[1]]
     assert not _drawn_reference(_round_trip(unticked)).any()
@@ -372,6 +377,36 @@ def test_demo_checkpoint_compare_follows_the_named_side(folders):
     half = masks[0].shape[1] // 2  # radiological: the patient's left is the image's right half
     assert masks[0][:, half:].sum() >= 0.9 * masks[0].sum()
     assert masks[1][:, :half].sum() >= 0.9 * masks[1].sum()
+
+
+def test_display_pictures_are_jpeg_at_quality_90_and_layers_png(tmp_path):
+    import gradio.processing_utils as pu
+    from PIL import Image
+
+    from ssa.webui import gradio_fixes
+
+    gradio_fixes.apply()
+    rng = np.random.default_rng(0)
+    picture = cv2.GaussianBlur(rng.integers(0, 256, (96, 96, 3), dtype=np.uint8), (0, 0), 2)
+    path = pu.save_pil_to_cache(Image.fromarray(picture), str(tmp_path), format="jpeg")
+    assert path.endswith(".jpeg") and Path(path).read_bytes()[:2] == b"\xff\xd8"
+    back = np.asarray(Image.open(path).convert("RGB")).astype(float)
+    q75 = np.asarray(Image.open(_jpeg(picture, 75))).astype(float)
+    assert np.abs(back - picture).mean() < 0.8 * np.abs(q75 - picture).mean()  # finer than PIL's default
+    layer = Image.fromarray(np.dstack([picture, np.full((96, 96), 77, np.uint8)]), "RGBA")
+    png = pu.save_pil_to_cache(layer, str(tmp_path), format="png")
+    assert np.array_equal(np.asarray(Image.open(png)), np.asarray(layer))  # lossless, alpha kept
+
+
+def _jpeg(picture: np.ndarray, quality: int):
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(picture).save(out, "JPEG", quality=quality)
+    out.seek(0)
+    return out
 
 
 def test_image_cache_writes_are_atomic(tmp_path):

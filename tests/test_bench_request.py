@@ -34,8 +34,11 @@ def test_request_quick(tmp_path, keep_threads):
     r = json.loads(out.read_text())["request"]
     assert r["parts"] == list(request.PARTS)
     assert r["model_only"]["n"] == N and r["model_only"]["p50_ms"] > 0
-    for name, prompts in (("segment", 1), ("compare", 4)):
-        e = r["endpoints"][name]
+    # Each endpoint twice: gradio_client as it comes, and with one TLS context for all calls.
+    assert list(r["endpoints"]) == ["segment", "compare", "segment, shared TLS context",
+                                    "compare, shared TLS context"]
+    for e in r["endpoints"].values():
+        prompts = 1 if e["endpoint"] == "segment" else 4
         assert e["n"] == N and e["prompts"] == prompts and len(e["requests"]) == N
         assert set(e["parts"]) == set(request.PARTS) == set(e["share"])
         assert sum(e["share"].values()) == pytest.approx(1.0)
@@ -49,9 +52,14 @@ def test_request_quick(tmp_path, keep_threads):
             assert parts["gradio postprocess: image encode"] > 0 and parts["download"] > 0
             assert row["images_encoded"] > 0 and row["files_downloaded"] > 0
         assert e["ratio_to_model_only"] > 0
-        prof = r["profile"][name]
+        prof = r["profile"][e["endpoint"]]
         assert prof["requests"] == 1 and prof["top"], prof
-    assert set(r["targets"]) == {"segment_vs_model_only", "compare_vs_segment"}
+    assert set(r["targets"]) == {"segment_vs_model_only", "compare_vs_segment",
+                                 "segment_vs_model_only, shared TLS context",
+                                 "compare_vs_segment, shared TLS context"}
+    # The shared context is really used: no TLS context is built per file.
+    shared = r["endpoints"]["segment, shared TLS context"]
+    assert shared["client_tls_setup"]["p50_ms"] < r["endpoints"]["segment"]["client_tls_setup"]["p50_ms"]
     assert chart.stat().st_size > 0
     # The timers and the profiler are taken off Gradio again.
     assert (Blocks.process_api, Endpoint._download_file) == originals

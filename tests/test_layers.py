@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("ssa.laterality", "ssa.files", "ssa.config", "ssa.imageio")),
+    ("foundation", ("ssa.laterality", "ssa.files", "ssa.config", "ssa.imageio", "ssa.model_thread")),
     ("text", ("ssa.spatial", "ssa.expressions", "ssa.report")),
     ("data", ("ssa.metrics", "ssa.findings", "ssa.overlay", "ssa.data")),
     ("torch", ("ssa.ot", "ssa.decoder", "ssa.encoders", "ssa.losses", "ssa.model", "ssa.checkpoint",

@@ -39,6 +39,8 @@ def test_load_quick(tmp_path):
     r = json.loads(out.read_text())["load"]
     assert rc == (0 if r["pass"] else 1)
     assert r["load"]["requests"] == 2 and r["load"]["failures"] == 0, r["load"]["errors"]
+    shared = r["load_shared_tls"]
+    assert shared["shared_tls"] and shared["requests"] == 2 and shared["failures"] == 0, shared["errors"]
     assert r["soak"]["requests"] == 4 and r["soak"]["failures"] == 0, r["soak"]["errors"]
     assert [n for n, _ in r["soak"]["rss_samples"]] == [0, 2, 4]
     assert r["soak"]["rss_mb_end"] > 0

@@ -27,6 +27,7 @@ import pandas as pd  # noqa: E402
 import ssa  # noqa: E402
 from ssa.analysis import Analyzer  # noqa: E402
 from ssa.checkpoint import resolve_checkpoint  # noqa: E402
+from ssa.model_thread import ModelThread  # noqa: E402
 from ssa.webui import content, gradio_fixes, style  # noqa: E402
 from ssa.webui.handlers import MAX_COMPARE, NO_REFERENCE_INFO, DemoHandlers  # noqa: E402
 from ssa.webui.uploads import UploadJanitor  # noqa: E402
@@ -42,6 +43,10 @@ QUEUE = {"default_concurrency_limit": 1, "max_size": 32}
 MAX_FILE_SIZE = "200mb"
 SESSION_TTL = 1800  # seconds a session keeps its working copy of the image after last use
 MAX_SESSIONS = 200  # sessions held in memory (least recently used evicted): <= ~400 MB of images
+# The display pictures (preview, overlay base, guidance, heatmaps) travel as JPEG: PNG took 18%
+# of a request to encode (docs/benchmarks.md). Overlay layers stay PNG (they need alpha), and
+# the mask files the user downloads are PNG, lossless.
+DISPLAY_FORMAT = "jpeg"
 HINT = "Upload an image (or pick one in **Examples**), describe the finding, then run."
 
 
@@ -57,7 +62,7 @@ def _image_inputs(prefix: str) -> tuple:
     gr.Markdown("Image", elem_classes="ssa-section-title")
     file = gr.File(label="PNG · JPEG · BMP · TIFF (8/16-bit) · DICOM", elem_id=f"{prefix}-file", height=110)
     preview = gr.Image(label="Loaded image", interactive=False, height=300, elem_id=f"{prefix}-preview",
-                       buttons=["fullscreen"])
+                       buttons=["fullscreen"], format=DISPLAY_FORMAT)
     with gr.Row():
         modality = gr.Radio(MODALITY_CHOICES, value="auto", label="Modality", elem_id=f"{prefix}-modality",
                             info="Auto: from the DICOM header, else chest X-ray")
@@ -103,9 +108,9 @@ def _segment_tab(handlers: DemoHandlers) -> dict:
         with gr.Column(scale=7, min_width=480):
             with gr.Row(equal_height=True):
                 overlay = gr.AnnotatedImage(label="Overlay", color_map=COLOR_MAP, height=430,
-                                            elem_id="seg-overlay", format="png")
-                guidance = gr.Image(label="Guidance from the text", height=430,
-                                    interactive=False, elem_id="seg-guidance")
+                                            elem_id="seg-overlay", format=DISPLAY_FORMAT)
+                guidance = gr.Image(label="Guidance from the text", height=430, interactive=False,
+                                    elem_id="seg-guidance", format=DISPLAY_FORMAT)
             truth = gr.Checkbox(False, label="Show the ground-truth outline", interactive=False,
                                 info=NO_REFERENCE_INFO, elem_id="seg-truth")
             findings = gr.Dataframe(pd.DataFrame(columns=FINDINGS_COLUMNS),
@@ -114,7 +119,8 @@ def _segment_tab(handlers: DemoHandlers) -> dict:
             mask_file = gr.DownloadButton("⬇ Download mask (PNG, original size)", elem_id="seg-mask",
                                           variant="secondary", size="md")
             alignment = gr.Gallery(label="Alignment: where each expression's transport mass went",
-                                   columns=4, height=260, object_fit="contain", elem_id="seg-alignment")
+                                   columns=4, height=260, object_fit="contain", elem_id="seg-alignment",
+                                   format=DISPLAY_FORMAT)
     # The loaded example's key ("" for an upload): which reference annotation, if any, applies.
     reference = gr.Textbox("", visible=False, label="Reference")
     empty_findings = pd.DataFrame(columns=FINDINGS_COLUMNS)
@@ -166,7 +172,8 @@ def _compare_tab(handlers: DemoHandlers, examples: list[dict]) -> None:
             run = gr.Button("Compare", variant="primary", elem_id="cmp-run", elem_classes="ssa-run")
             with gr.Row(equal_height=True):
                 overlays = [gr.AnnotatedImage(label=f"Prompt {i + 1}", color_map=COLOR_MAP, height=330,
-                                              visible=i < 2, elem_id=f"cmp-overlay-{i + 1}", format="png")
+                                              visible=i < 2, elem_id=f"cmp-overlay-{i + 1}",
+                                              format=DISPLAY_FORMAT)
                             for i in range(MAX_COMPARE)]
             table = gr.Dataframe(pd.DataFrame(columns=COMPARE_COLUMNS), label="Where each mask lies",
                                  interactive=False, elem_id="cmp-table", elem_classes="ssa-table", wrap=True,
@@ -220,15 +227,20 @@ def _examples_tab(handlers: DemoHandlers, seg: dict, examples: list[dict], tabs:
 
 def build_demo(predictor: ssa.SSAPredictor, checkpoint_info: dict,
                examples_dir: str | Path = EXAMPLES_DIR,
-               max_queue: int = QUEUE["max_size"]) -> gr.Blocks:
+               max_queue: int = QUEUE["max_size"],
+               model_thread: ModelThread | None = None) -> gr.Blocks:
     """The whole page. ``predictor`` is shared by every visitor (one request at a time).
 
     max_queue: requests that may wait for the model; more are refused ("Queue is full").
+    model_thread: the thread the predictor was built on, to run it on (see
+    :mod:`ssa.model_thread`); None: a new one (the model then runs on a thread that did not
+    build it, correct but slower).
     """
     gradio_fixes.apply()  # atomic image-cache writes: concurrent identical outputs
     janitor = UploadJanitor()
     examples = content.load_examples(examples_dir)
-    handlers = DemoHandlers(Analyzer(predictor), janitor, content.load_references(examples))
+    analyzer = Analyzer(predictor, model_thread or ModelThread())
+    handlers = DemoHandlers(analyzer, janitor, content.load_references(examples))
     with gr.Blocks(title="SSA · text-guided lung lesion segmentation", analytics_enabled=False,
                    delete_cache=DELETE_CACHE) as demo:
         gr.HTML(content.header_html(checkpoint_info))
@@ -282,13 +294,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     checkpoint = Path(args.checkpoint)
     if not checkpoint.exists() and not checkpoint.is_absolute() and (ROOT / checkpoint).exists():
         checkpoint = ROOT / checkpoint  # the default, when started from another folder
+    model_thread = ModelThread()  # the model is built and run on this one thread
     try:
         directory = resolve_checkpoint(checkpoint if checkpoint.exists() else args.checkpoint)
-        model = ssa.load_model(directory)
+        predictor = model_thread.run(lambda: ssa.SSAPredictor(ssa.load_model(directory)))
     except (ssa.CheckpointError, OSError) as err:
         sys.exit(f"ssa-demo: cannot load checkpoint: {err}")
-    info = content.checkpoint_info(directory, model)
-    demo = build_demo(ssa.SSAPredictor(model), info, args.examples, args.max_queue)
+    info = content.checkpoint_info(directory, predictor.model)
+    demo = build_demo(predictor, info, args.examples, args.max_queue, model_thread)
     launch(demo, args.host, args.port)
 
 

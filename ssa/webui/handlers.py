@@ -9,6 +9,8 @@ keeps serving. Handlers never log or show DICOM metadata.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import gradio as gr
 import numpy as np
@@ -131,7 +133,7 @@ class DemoHandlers:
         masks = []
         for n, (i, result) in enumerate(zip(used, results), start=1):
             overlays[i] = gr.AnnotatedImage(
-                value=views.annotated(pixels, result, self.convention),
+                value=views.annotated(pixels, result, self.convention, views.COMPARE_SIDE),
                 label=f"Prompt {i + 1} · {describe_regions(result.regions) or 'no location'}",
                 visible=True,
             )
@@ -159,8 +161,10 @@ class DemoHandlers:
                        show: bool):
         """Draw (or take away) the example's ground-truth outline on the Segment overlay.
 
-        overlay: the overlay as Gradio passes it in, (base PNG path, [(layer PNG path, label)]):
-        the shown result is redrawn from its own pixels, so the model is not run again.
+        overlay: the overlay as Gradio passes it in, (base image path, [(layer PNG path, label)]):
+        the shown result is redrawn from its own files, so the model is not run again, and the
+        base image file is sent back as it is (a JPEG decoded and encoded again at each toggle
+        would lose a little more each time).
         Returns the new overlay value, or ``gr.skip()`` when there is nothing to change.
         """
         mask = self.references.get(reference or "") if show else None
@@ -169,8 +173,9 @@ class DemoHandlers:
         value = _read_annotated(overlay)
         if value is None:
             return gr.skip()
-        outline = None if mask is None else views.reference_outline(mask, value[0].shape[:2])
-        return views.with_reference(value, outline)
+        base, layers, size = value
+        outline = None if mask is None else views.reference_outline(mask, size)
+        return views.with_reference((base, layers), outline)
 
     @staticmethod
     def append_phrase(prompt: str | None, phrase: str) -> str:
@@ -184,17 +189,17 @@ class DemoHandlers:
         return f"{prompt}{sep}{phrase}"
 
 
-def _read_annotated(overlay: tuple[str, list[tuple[str, str]]]) -> tuple[np.ndarray, list] | None:
-    """A ``gr.AnnotatedImage`` value read back from its files: (base RGB uint8 [H, W, 3],
-    [(layer float32 [H, W] in [0, 1], label)]); None when a file cannot be read.
+def _read_annotated(overlay: tuple[str, list[tuple[str, str]]]
+                    ) -> tuple[str, list[tuple[np.ndarray, str]], tuple[int, int]] | None:
+    """A ``gr.AnnotatedImage`` value read back from its files: (the base image's path,
+    [(layer float32 [H, W] in [0, 1], label)], (H, W)); None when a file cannot be read.
 
     Gradio stores each layer as an RGBA PNG whose alpha is the layer's value times 255,
     truncated; alpha / 255 stored again gives the same alpha for every value 0-255, so
     toggling the outline leaves the other layers as they were.
     """
     base_path, layers = overlay
-    base = cv2.imread(str(base_path), cv2.IMREAD_COLOR)
-    if base is None:
+    if not base_path or not Path(base_path).is_file():  # swept from the cache meanwhile
         return None
     read = []
     for path, label in layers:
@@ -202,4 +207,6 @@ def _read_annotated(overlay: tuple[str, list[tuple[str, str]]]) -> tuple[np.ndar
         if rgba is None or rgba.ndim != 3 or rgba.shape[2] != 4:
             return None
         read.append((rgba[..., 3].astype(np.float32) / 255.0, label))
-    return cv2.cvtColor(base, cv2.COLOR_BGR2RGB), read
+    if not read:
+        return None  # every overlay has the model's lesion layer; its size is the picture's
+    return str(base_path), read, read[0][0].shape

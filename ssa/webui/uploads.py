@@ -121,8 +121,9 @@ def _safe_stem(name: str) -> str:
 def write_mask_file(mask: np.ndarray, image_name: str, suffix: str = "mask") -> str:
     """Write ``mask`` (bool [H, W]) as a 0/255 PNG into a fresh folder of Gradio's cache.
 
-    Gradio serves cache files as they are and its ``delete_cache`` schedule removes them.
+    Gradio serves cache files as they are and its ``delete_cache`` schedule removes them
+    (hence no fsync: the file is whole once renamed into place, and lives minutes).
     """
     folder = cache_folder() / f"ssa-{uuid.uuid4().hex}"
     folder.mkdir(parents=True, exist_ok=False)
-    return str(write_png(folder / f"{_safe_stem(image_name)}_{suffix}.png", mask_png(mask)))
+    return str(write_png(folder / f"{_safe_stem(image_name)}_{suffix}.png", mask_png(mask), durable=False))

@@ -1,7 +1,9 @@
 """Turn analyses into what the page shows: display images, tables and status markdown.
 
 Pure functions of numpy arrays and :class:`ssa.analysis.Analysis`, no gradio, so they are
-tested without a server. Display images are ``DISPLAY_SIDE`` pixels on their longer side.
+tested without a server. Display images are drawn at the size the page shows them (see
+:func:`display_size`), the alignment heatmaps at thumbnail size (``ALIGNMENT_SIDE``): every
+pixel drawn is a pixel Gradio encodes and the browser downloads.
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ from ssa.findings import WHOLE, dominant_side, side_fractions
 from ssa.imageio import WINDOWS
 from ssa.overlay import guidance_view, heatmap_overlay, orientation_markers, to_rgb
 
-DISPLAY_SIDE = 640
+# The overlay's frame is 430 CSS px tall: 448 px fills it at one image pixel per screen pixel
+# (and is exactly 2x a 224-px QaTa X-ray); larger images keep their own size up to 640 px, for
+# screens with more pixels than CSS px.
+DISPLAY_MIN, DISPLAY_MAX = 448, 640
+ALIGNMENT_SIDE = 320  # the gallery shows 4 per row, 260 px tall; its preview 2x that at most
+COMPARE_SIDE = 336  # the Compare overlays: up to 4 in a row, 330 px tall
 LESION_LABEL = "Lesion (model)"
 REGION_LABEL = "Region named in the prompt"
 REFERENCE_LABEL = "Reference annotation (ground truth)"
@@ -27,11 +34,14 @@ COMPARE_COLUMNS = ["#", "Prompt", "Location read", "Lesion (% of image)", "Patie
                    "Patient left (%)", "Mask lies"]
 
 
-def display_size(size: tuple[int, int]) -> tuple[int, int]:
-    """(H, W) with the longer side exactly ``DISPLAY_SIDE``: every picture of a result is
-    drawn at one size, so side-by-side views line up whatever the upload's size."""
+def display_size(size: tuple[int, int], side: int | None = None) -> tuple[int, int]:
+    """(H, W) of the pictures of an image of ``size`` (H, W): the longer side is the image's own,
+    brought into [``DISPLAY_MIN``, ``DISPLAY_MAX``], or exactly ``side`` when given. All pictures
+    of one result share this size, so side-by-side views line up whatever the upload's size."""
     h, w = (int(v) for v in size)
-    scale = DISPLAY_SIDE / max(h, w, 1)
+    longer = max(h, w, 1)
+    target = side if side is not None else min(DISPLAY_MAX, max(DISPLAY_MIN, longer))
+    scale = target / longer
     return max(1, round(h * scale)), max(1, round(w * scale))
 
 
@@ -46,19 +56,20 @@ def _display(a: np.ndarray, size: tuple[int, int], nearest: bool = False) -> np.
     return cv2.resize(a, (w, h), interpolation=interp)
 
 
-def display_gray(pixels: np.ndarray) -> np.ndarray:
-    """The working image at the display size (uint8 gray)."""
-    return _display(pixels, display_size(pixels.shape[:2]))
+def display_gray(pixels: np.ndarray, side: int | None = None) -> np.ndarray:
+    """The working image at the display size, or with longer side ``side`` (uint8 gray)."""
+    return _display(pixels, display_size(pixels.shape[:2], side))
 
 
-def display_base(pixels: np.ndarray, convention: str) -> np.ndarray:
-    """The working image as display RGB with R/L markers."""
-    return orientation_markers(to_rgb(display_gray(pixels)), convention)
+def display_base(pixels: np.ndarray, convention: str, side: int | None = None) -> np.ndarray:
+    """The working image as display RGB with R/L markers (longer side ``side`` when given)."""
+    return orientation_markers(to_rgb(display_gray(pixels, side)), convention)
 
 
-def annotated(pixels: np.ndarray, analysis: Analysis, convention: str) -> tuple:
-    """``gr.AnnotatedImage`` value: (base RGB, [(lesion alpha, label), (region alpha, label)])."""
-    base = display_base(pixels, convention)
+def annotated(pixels: np.ndarray, analysis: Analysis, convention: str, side: int | None = None) -> tuple:
+    """``gr.AnnotatedImage`` value: (base RGB, [(lesion alpha, label), (region alpha, label)]),
+    at the display size, or with longer side ``side`` (the Compare tab's ``COMPARE_SIDE``)."""
+    base = display_base(pixels, convention, side)
     size = base.shape[:2]
     pred = analysis.prediction
     lesion = _display(pred.mask.astype(np.uint8), size, nearest=True).astype(np.float32) * 0.7
@@ -83,9 +94,11 @@ def reference_outline(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return ring.astype(np.float32)
 
 
-def with_reference(value: tuple[np.ndarray, list], outline: np.ndarray | None) -> tuple[np.ndarray, list]:
+def with_reference(value: tuple[np.ndarray | str, list], outline: np.ndarray | None
+                   ) -> tuple[np.ndarray | str, list]:
     """An ``annotated`` value with the reference layer replaced: ``outline`` (float [H, W]) added
-    as the last layer, or, when None, any reference layer removed. The other layers stay."""
+    as the last layer, or, when None, any reference layer removed. The base (an RGB array or an
+    image file's path) and the other layers stay."""
     base, layers = value
     kept = [(layer, label) for layer, label in layers if label != REFERENCE_LABEL]
     return base, kept + ([(outline, REFERENCE_LABEL)] if outline is not None else [])
@@ -100,8 +113,9 @@ def guidance_image(pixels: np.ndarray, analysis: Analysis, convention: str,
 
 
 def alignment_gallery(pixels: np.ndarray, analysis: Analysis) -> list[tuple[np.ndarray, str]]:
-    """One heatmap per expression: where its optimal-transport mass went. Caption = expression."""
-    small = display_gray(pixels)
+    """One heatmap per expression: where its optimal-transport mass went. Caption = expression.
+    Thumbnails, ``ALIGNMENT_SIDE`` px on the longer side."""
+    small = display_gray(pixels, ALIGNMENT_SIDE)
     return [
         (heatmap_overlay(small, _display(heat, small.shape[:2])), expr)
         for expr, heat in analysis.prediction.alignment.items()
