@@ -195,7 +195,7 @@ def run_requests(clients: list, total: int, case: dict, timeout: float, desc: st
 def run_load(url: str, case: dict, clients: int, requests: int, timeout: float, tmp: Path,
              shared_tls: bool = False) -> dict:
     name = "load, shared TLS" if shared_tls else "load"
-    pool = make_clients(url, clients, tmp / name.replace(", ", "-").replace(" ", "-"), shared_tls)
+    pool = make_clients(url, clients, tmp / ("load-shared-tls" if shared_tls else "load"), shared_tls)
     try:
         return {"clients": clients, "requests_per_client": requests, "shared_tls": shared_tls,
                 **run_requests(pool, clients * requests, case, timeout, name)}

@@ -581,7 +581,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.threads:
         # Two torch threads on two cores someone else also uses can run 50x slower (threads
         # spin waiting for each other): on a shared machine, one thread measures the work.
-        torch.set_num_threads(args.threads)
         model_thread.run(torch.set_num_threads, args.threads)
 
     checkpoint, image = Path(args.checkpoint), Path(args.image)

@@ -34,9 +34,10 @@ JPEG_QUALITY = 90
 def encode_image(img: Image.Image, format: str) -> bytes:  # noqa: A002
     """The file bytes of ``img`` in ``format`` ("jpeg" at ``JPEG_QUALITY``, else Gradio's encoder)."""
     if format.lower() in ("jpeg", "jpg"):
+        if img.mode not in ("L", "RGB"):  # JPEG has no alpha or palette
+            img = img.convert("RGB")
         with io.BytesIO() as out:
-            img.convert("RGB" if img.mode not in ("L", "RGB") else img.mode).save(
-                out, "JPEG", quality=JPEG_QUALITY)
+            img.save(out, "JPEG", quality=JPEG_QUALITY)
             return out.getvalue()
     return processing_utils.encode_pil_to_bytes(img, format)
 
