@@ -26,14 +26,17 @@ the caption with its sides swapped (:func:`ssa.spatial.swap_sides`), first lette
   the patient only; Compare prompts: lower left vs lower right.
 
 Entries are written first in ``examples.json`` (replacing earlier ``qata_*`` entries; the
-synthetic CT entries are kept after them) with ``source`` and ``credit``; ``CREDITS.md`` is
-rewritten to match.
+other entries are kept after them, in their order) with ``source`` and ``credit``;
+``CREDITS.md`` is rewritten to match, keeping the sections other scripts own there (between
+``<!-- begin NAME -->`` and ``<!-- end NAME -->`` lines, e.g. ``examples/add_more_examples.py``'s)
+as they are, before the synthetic CT section.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -214,8 +217,13 @@ def entry(recipe: Recipe, case: Case) -> tuple[dict, np.ndarray]:
             "compare": compare, "mask": f"masks/{name}", "source": source, "credit": CREDIT}, mask
 
 
-def credits_markdown(entries: list[dict]) -> str:
-    """examples/CREDITS.md: where each example file comes from."""
+FOREIGN_SECTION = re.compile(r"^<!-- begin (\S+) -->\n.*?^<!-- end \1 -->$", re.M | re.S)
+
+
+def credits_markdown(entries: list[dict], previous: str = "") -> str:
+    """examples/CREDITS.md: where each example file comes from. The sections of ``previous``
+    (the file as it was) that other scripts own, between ``<!-- begin NAME -->`` and
+    ``<!-- end NAME -->`` lines, are kept as they are, before the synthetic CT section."""
     lines = ["# Credits for the example images", "",
              "## Real chest X-rays (`qata_*.png`, `masks/qata_*.png`)", "",
              f"{CREDIT}", "",
@@ -230,6 +238,8 @@ def credits_markdown(entries: list[dict]) -> str:
         if e["image"].startswith(PREFIX):
             source = e["source"].replace("|", "\\|")
             lines.append(f"| `{e['image']}`, `{e['mask']}` | {source} | {e['credit']} |")
+    for kept in FOREIGN_SECTION.finditer(previous):
+        lines += ["", kept.group(0)]
     lines += ["", "## Synthetic CT slices (`ct_*.png`, `masks/ct_*.png`)", "",
               "Rendered by `examples/make_examples.py` from this repository's synthetic generator; "
               "no patient data.", ""]
@@ -254,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     old = json.loads(index.read_text()) if index.is_file() else []
     entries = new + [e for e in old if not str(e.get("image", "")).startswith(PREFIX)]
     index.write_text(json.dumps(entries, indent=2, ensure_ascii=False) + "\n")
-    (args.out / "CREDITS.md").write_text(credits_markdown(entries))
+    credits = args.out / "CREDITS.md"
+    credits.write_text(credits_markdown(entries, credits.read_text() if credits.is_file() else ""))
     print(f"wrote {len(new)} real examples first in {index} ({len(entries)} in all) and CREDITS.md")
     return 0
 

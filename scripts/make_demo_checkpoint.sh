@@ -1,24 +1,38 @@
 #!/usr/bin/env bash
-# Builds the shipped checkpoint end to end from real QaTa-COV19 in the SGSeg layout:
-#   1. start from the synthetic-data checkpoint shipped at commit 81b8b81 (X-ray + CT, report
-#      and referring; made by that commit's version of this script, ~50 min on 2 cores);
-#   2. train on the real train split (captions' sides converted to the patient's, derived
-#      one-side referring cases, 15% synthetic CT so CT is not forgotten; the outside-region
-#      penalty on the named sides only, and the zones' lung band fitted to QaTa's captions:
-#      docs/training.md), select on `valid`;
-#   3. evaluate once on the 2,113 test X-rays (report captions and derived referring cases)
-#      and on synthetic CT / X-ray cases; write the model card from those results.
-# Usage: bash scripts/make_demo_checkpoint.sh DATA_ROOT     (about 100 min on 2 CPU cores)
-#   DATA_ROOT: SGSeg's data/QaTa folder (images/, prompts/annotation.json).
-#   STAGE=eval bash scripts/make_demo_checkpoint.sh DATA_ROOT   re-runs steps after training.
+# Builds the shipped checkpoint end to end from real data:
+#   1. start from the checkpoint shipped at commit ba4c9fe (real QaTa-COV19 X-rays + synthetic CT,
+#      no presence head; itself made by that commit's version of this script, ~110 min on 2 cores);
+#   2. train it on the real QaTa-COV19 train split (captions' sides converted to the patient's,
+#      derived one-side referring cases), with 27% negative cases (wrong-side and empty-zone
+#      texts on the same X-rays, real normal X-rays: ssa.data.negatives) that teach the new
+#      presence head to say no, 10% real CT slices (the COVID-19 CT segmentation set's train
+#      split, pyradiomics' lung tumour CT) and 8% synthetic CT; select on `valid` (positives and
+#      negatives);
+#   3. calibrate the presence threshold on `valid` and store it in config.json;
+#   4. evaluate once on the test splits: the 2,113 QaTa-COV19 test X-rays (report captions,
+#      derived referring cases in QaTa's and in unseen phrasings, negatives with the held-out
+#      normal X-rays), the 48 real CT test slices, and synthetic CT / X-ray cases; write the
+#      model card from those results.
+# Usage: bash scripts/make_demo_checkpoint.sh DATA_ROOT NORMALS_ROOT CT_ROOT [PYRADIOMICS_ROOT]
+#   DATA_ROOT:    SGSeg's data/QaTa folder (images/, prompts/annotation.json)
+#   NORMALS_ROOT: the COVID-19 Radiography Database (its Normal/ folder; ssa.data.normals)
+#   CT_ROOT:      Inf-Net's Dataset/ parent (the COVID-19 CT segmentation set; ssa.data.ct_sets)
+#   PYRADIOMICS_ROOT: optional, pyradiomics' source tree with data/lung{1,2}_{image,label}.nrrd
+#   docs/training.md says where each comes from.        About 100 min on 2 CPU cores.
+#   STAGE=eval bash scripts/make_demo_checkpoint.sh ...   re-runs the steps after training.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DATA=${1:?usage: bash scripts/make_demo_checkpoint.sh DATA_ROOT (SGSeg data/QaTa folder)}
+DATA=${1:?usage: bash scripts/make_demo_checkpoint.sh DATA_ROOT NORMALS_ROOT CT_ROOT [PYRADIOMICS_ROOT]}
+NORMALS=${2:?NORMALS_ROOT missing (the COVID-19 Radiography Database folder)}
+CT=${3:?CT_ROOT missing (the COVID-19 CT segmentation set, Inf-Net layout)}
+PYRADIOMICS=${4:-}
 PY=${PYTHON:-.venv/bin/python}
-RUN=${RUN:-runs/demo-qata}
+RUN=${RUN:-runs/demo-v3}
 DEST=checkpoints/ssa-demo
-INIT_COMMIT=81b8b81  # the last synthetic-only demo checkpoint
+INIT_COMMIT=ba4c9fe  # the last checkpoint without a presence head
 export HF_HUB_OFFLINE=1
+CT_DATA=("covid_semiseg=$CT")
+if [ -n "$PYRADIOMICS" ]; then CT_DATA+=("pyradiomics_lung=$PYRADIOMICS"); fi
 
 if [ "${STAGE:-all}" = all ]; then
     mkdir -p "$RUN/init"
@@ -27,18 +41,31 @@ if [ "${STAGE:-all}" = all ]; then
     done
     # The one training command (also quoted in the model card).
     $PY train.py --preset demo --dataset qata --data-root "$DATA" --text-convention auto \
-        --mode mixed --referring-share 0.3 --synthetic-share 0.15 --modality ct \
+        --mode mixed --referring-share 0.3 --synthetic-share 0.08 --negative-share 0.27 --modality ct \
+        --normals-root "$NORMALS" --ct-data "${CT_DATA[@]}" --ct-share 0.1 \
         --set outside_region=sides --set 'lung_band=[0.05,0.8]' \
-        --init "$RUN/init" --steps 7000 --batch-size 8 --lr 5e-4 --warmup 100 \
-        --eval-every 500 --val-size 200 --time-budget 6600 --seed 0 --threads 2 --out "$RUN"
+        --init "$RUN/init" --steps 4500 --batch-size 8 --lr 3e-4 --warmup 100 \
+        --eval-every 500 --val-size 200 --time-budget 4200 --seed 0 --threads 2 --out "$RUN"
 fi
 
 mkdir -p "$DEST/eval"
 cp "$RUN/best/config.json" "$RUN/best/model.safetensors" "$DEST/"
+$PY -m ssa.calibrate --checkpoint "$DEST" --dataset qata --data-root "$DATA" --normals-root "$NORMALS" \
+    --split val --n 400 --write
+EVAL=($PY -m ssa.evaluate --checkpoint "$DEST" --n 0)
 for mode in report referring; do
-    $PY -m ssa.evaluate --checkpoint "$DEST" --dataset qata --data-root "$DATA" --split test \
-        --text-convention auto --mode "$mode" --n 0 --out "$DEST/eval/qata_test_${mode}.json"
+    "${EVAL[@]}" --dataset qata --data-root "$DATA" --split test --mode "$mode" --out "$DEST/eval/qata_test_${mode}.json"
 done
+"${EVAL[@]}" --dataset qata --data-root "$DATA" --split test --mode referring --phrasing unseen \
+    --out "$DEST/eval/qata_test_referring_unseen.json"
+"${EVAL[@]}" --dataset qata --data-root "$DATA" --split test --mode negatives --normals-root "$NORMALS" \
+    --out "$DEST/eval/qata_test_negatives.json"
+for mode in report referring; do
+    "${EVAL[@]}" --dataset covid_semiseg --data-root "$CT" --split test --mode "$mode" \
+        --out "$DEST/eval/ct_covid_semiseg_test_${mode}.json"
+done
+"${EVAL[@]}" --dataset covid_semiseg --data-root "$CT" --split test --mode negatives --kinds wrong_side \
+    --out "$DEST/eval/ct_covid_semiseg_test_negatives.json"
 for modality in xray ct; do
     for mode in report referring; do
         $PY -m ssa.evaluate --checkpoint "$DEST" --dataset synthetic --n 200 --seed 777 \

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from ssa.overlay import resize_max, to_gray_u8
 from ssa.predictor import MAX_PROMPT_CHARS, Prediction, SSAPredictor
 from ssa.report import ReportReading, ReportSentence
 from ssa.spatial import Region
+from ssa.verdict import Verdict, judge
 
 MAX_SIDE = 1024  # working resolution cap: the model sees 224 px; masks return at full size
 MODALITY_NAMES = {"xray": "chest X-ray", "ct": "CT slice"}
@@ -123,6 +125,8 @@ class Analysis:
     regions: list[Region]
     findings: list[ZoneFinding]
     notices: list[str] = field(default_factory=list)
+    verdict: Verdict | None = None  # found or not, and whether the outline agrees with the text
+    model_seconds: float = 0.0  # the model's time for the whole request (all its prompts)
 
 
 def describe_regions(regions: Sequence[Region]) -> str:
@@ -254,7 +258,9 @@ class Analyzer:
         modality = modality or image.modality
         pixels = image.image(window)
         with self._lock:
+            started = time.perf_counter()
             predictions = self._infer(pixels, modality, list(texts), float(threshold))
+            seconds = time.perf_counter() - started
         results = []
         for pred in predictions:
             # The text was read once, by the model: its regions and reading travel with pred.
@@ -276,6 +282,9 @@ class Analyzer:
                     findings=lesion_findings(mask, modality, self.config.convention,
                                              self.config.lung_band, regions),
                     notices=notices,
+                    verdict=judge(mask, regions, pred.score, pred.present, modality, self.config.convention,
+                                  self.config.lung_band),
+                    model_seconds=seconds,
                 )
             )
         return results

@@ -2,7 +2,9 @@
 
 Only safetensors and JSON are ever read here, so loading a checkpoint runs no code. Frozen
 text encoders with named weights (MiniLM, CXR-BERT) are not stored: they are rebuilt from
-their source, which keeps the demo checkpoint small.
+their source, which keeps the demo checkpoint small. Writing one (:func:`save_pretrained`,
+the file names, :func:`stored_state`) lives in :mod:`ssa.weights`, below :mod:`ssa.model`,
+and is re-exported here.
 """
 
 from __future__ import annotations
@@ -15,12 +17,24 @@ from typing import Any
 import torch
 
 from ssa.config import SSAConfig, preset_config
-from ssa.encoders.text import text_weights_are_external
-from ssa.files import atomic_write_bytes
 from ssa.model import SSA, build_model
+from ssa.weights import CONFIG_NAME, WEIGHTS_NAME, save_pretrained, stored_state
 
-CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "model.safetensors"
+__all__ = [
+    "CONFIG_NAME",
+    "WEIGHTS_NAME",
+    "CheckpointError",
+    "build_model",
+    "create_model",
+    "load_model",
+    "load_state",
+    "read_config",
+    "resolve_checkpoint",
+    "save_pretrained",
+    "stored_state",
+]
+
+_stored_state = stored_state  # the name load_state uses
 
 
 class CheckpointError(ValueError):
@@ -37,26 +51,6 @@ def create_model(name: str = "tiny", pretrained: bool | None = None, **overrides
     if pretrained is None:
         pretrained = name != "tiny"
     return build_model(config, pretrained=pretrained)
-
-
-def _stored_state(model: SSA) -> dict[str, torch.Tensor]:
-    state = model.state_dict()
-    if text_weights_are_external(model.config):
-        state = {k: v for k, v in state.items() if not k.startswith("text_encoder.")}
-    # safetensors refuses shared or non-contiguous storage.
-    return {k: v.detach().cpu().contiguous().clone() for k, v in state.items()}
-
-
-def save_pretrained(model: SSA, directory: str | os.PathLike, metadata: dict[str, str] | None = None) -> Path:
-    """Write ``config.json`` and ``model.safetensors`` atomically; returns the directory."""
-    from safetensors.torch import save
-
-    directory = Path(directory)
-    meta = {"format": "pt", "ssa_preset": model.config.preset, **(metadata or {})}
-    atomic_write_bytes(directory / WEIGHTS_NAME, save(_stored_state(model), metadata=meta))
-    text = json.dumps(model.config.to_dict(), indent=2) + "\n"
-    atomic_write_bytes(directory / CONFIG_NAME, text.encode())
-    return directory
 
 
 def resolve_checkpoint(path_or_repo: str | os.PathLike) -> Path:
@@ -94,8 +88,13 @@ def read_config(directory: Path) -> SSAConfig:
         raise CheckpointError(f"{file}: {err}") from err
 
 
-def load_state(model: SSA, file: Path) -> None:
-    """Load ``file`` into ``model``; every missing, unexpected or mis-shaped key is named."""
+def load_state(model: SSA, file: Path, new_modules: tuple[str, ...] = ()) -> list[str]:
+    """Load ``file`` into ``model``; every missing, unexpected or mis-shaped key is named.
+
+    ``new_modules``: key prefixes (e.g. ``"presence."``) that may be missing from ``file``
+    because the model adds them (``train.py --init`` from a checkpoint without a presence
+    head); they keep their fresh initialisation. Returns the keys left so.
+    """
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
@@ -107,6 +106,8 @@ def load_state(model: SSA, file: Path) -> None:
         raise CheckpointError(f"{file}: not a readable safetensors file ({err})") from err
     expected = _stored_state(model)
     missing = sorted(set(expected) - set(state))
+    fresh = [k for k in missing if k.startswith(new_modules)] if new_modules else []
+    missing = [k for k in missing if k not in fresh]
     unexpected = sorted(set(state) - set(expected))
     mismatched = sorted(
         f"{k} (checkpoint {tuple(state[k].shape)}, model {tuple(expected[k].shape)})"
@@ -123,6 +124,7 @@ def load_state(model: SSA, file: Path) -> None:
     model.load_state_dict(state, strict=False)
     if model.text_encoder is not None:
         model.text_encoder.clear_cache()
+    return fresh
 
 
 def load_model(path_or_repo: str | os.PathLike, device: str | torch.device = "cpu") -> SSA:

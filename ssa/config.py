@@ -64,6 +64,12 @@ class SSAConfig:
     use_ot: bool = True  # off: plain cross-attention (GuideDecoder-like)
     use_guidance: bool = True  # off: the guidance mask is all ones
 
+    # Presence: one logit per (image, text) for "what the text describes is in the image"
+    # (ssa.presence). Below presence_threshold the predictor returns an empty mask and says so;
+    # the threshold is calibrated on validation cases after training (scripts/calibrate_presence.py).
+    presence_head: bool = False
+    presence_threshold: float = 0.5
+
     convention: str = "radiological"  # patient's left = image right
     lung_band: tuple[float, float] = (0.1, 0.9)
 
@@ -71,6 +77,7 @@ class SSAConfig:
     loss_bce: float = 1.0
     loss_outside: float = 0.5
     loss_plan: float = 0.1
+    loss_presence: float = 0.5
     outside_dilation: float = 0.06  # guidance dilation for the outside penalty, fraction of size
     # What the outside penalty counts as "outside": "zones" (the full guidance: side x zone
     # rows) or "sides" (only the named sides' columns). Real captions name their sides reliably
@@ -98,6 +105,8 @@ class SSAConfig:
             raise ValueError(f"outside_region must be 'zones' or 'sides', got {self.outside_region!r}")
         if self.image_size % 32:
             raise ValueError(f"image_size must be a multiple of 32, got {self.image_size}")
+        if not 0.0 <= self.presence_threshold <= 1.0:
+            raise ValueError(f"presence_threshold must be in [0, 1], got {self.presence_threshold}")
         if not 0.0 <= self.background_mass < 1.0:
             raise ValueError(f"background_mass must be in [0, 1), got {self.background_mass}")
 
@@ -131,6 +140,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         dim=64,
         decoder_dim=48,
         fine_dim=16,
+        presence_head=True,
     ),
     # The paper's setting (as GuideDecoder): ConvNeXt-Tiny + frozen CXR-BERT, 224 px.
     "paper": dict(

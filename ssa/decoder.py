@@ -73,10 +73,12 @@ class SSADecoder(nn.Module):
         text: Tensor | None = None,
         text_mask: Tensor | None = None,
         fine: Tensor | None = None,
-    ) -> Tensor:
+    ) -> tuple[Tensor, Tensor]:
         """features: C1..C4 ``[B, c_i, H/s_i, W/s_i]``; guidance ``[B, 1, h, w]`` (any size);
         text ``[B, K, D]`` with mask ``[B, K]`` or None; fine: C0 ``[B, fine_dim, H/2, W/2]``
-        or None. Returns logits ``[B, 1, H/2, W/2]`` with ``fine``, else ``[B, 1, H/4, W/4]``."""
+        or None. Returns (logits, features): logits ``[B, 1, H/2, W/2]`` with ``fine``, else
+        ``[B, 1, H/4, W/4]``; features ``[B, dim, H/4, W/4]``, the last stride-4 stage (what the
+        presence head reads)."""
         l1, l2, l3, l4 = (lat(f) for lat, f in zip(self.lateral, features))
         films: list[tuple[Tensor, Tensor]] = []
         if self.film is not None and text is not None and text_mask is not None:
@@ -94,9 +96,9 @@ class SSADecoder(nn.Module):
             x = x * (1 + films[1][0]) + films[1][1]
         x = self.fuse1(torch.cat([_up(x, l1), l1, _resize(guidance, l1)], 1))
         if fine is None or not hasattr(self, "fuse0"):
-            return self.head(x)
-        x = self.fuse0(torch.cat([_up(self.squeeze0(x), fine), fine, _resize(guidance, fine)], 1))
-        return self.head0(x)
+            return self.head(x), x
+        x0 = self.fuse0(torch.cat([_up(self.squeeze0(x), fine), fine, _resize(guidance, fine)], 1))
+        return self.head0(x0), x
 
 
 def _up(x: Tensor, like: Tensor) -> Tensor:

@@ -76,8 +76,15 @@ def plan_loss(plan: Tensor, size: tuple[int, int], target: Tensor, region_guidan
     return (ce * has_text).sum() / has_text.sum().clamp_min(1.0)
 
 
+def presence_loss(presence_logits: Tensor, target: Tensor) -> Tensor:
+    """BCE of presence logits ``[B]`` against "the target ``[B, 1, H, W]`` is not empty"."""
+    present = (target.flatten(1).sum(1) > 0).to(presence_logits.dtype)
+    return F.binary_cross_entropy_with_logits(presence_logits, present)
+
+
 def ssa_loss(output, target: Tensor, config: SSAConfig) -> dict[str, Tensor]:
-    """The training objective: Dice + BCE + outside-region penalty + plan supervision.
+    """The training objective: Dice + BCE + outside-region penalty + plan supervision, and the
+    presence BCE when the model has a presence head (negative cases have empty targets).
 
     output: :class:`ssa.model.SSAOutput`; target ``[B, 1, H, W]`` in {0, 1}. Returns the
     weighted terms and their sum under ``"loss"``.
@@ -99,6 +106,9 @@ def ssa_loss(output, target: Tensor, config: SSAConfig) -> dict[str, Tensor]:
             plan_loss(p, s, target, prompt.region_guidance, prompt.mask)
             for p, s in zip(output.plans, output.plan_sizes)
         ) / len(output.plans)
-    weights = {"dice": config.loss_dice, "bce": config.loss_bce, "outside": config.loss_outside, "plan": config.loss_plan}
+    if output.presence is not None and config.loss_presence:
+        terms["presence"] = presence_loss(output.presence.float(), target)
+    weights = {"dice": config.loss_dice, "bce": config.loss_bce, "outside": config.loss_outside,
+               "plan": config.loss_plan, "presence": config.loss_presence}
     terms["loss"] = sum(weights[k] * v for k, v in terms.items())
     return terms

@@ -30,7 +30,9 @@ from ssa.encoders.text import TextEncoder, build_text_encoder
 from ssa.expressions import Expression, ReadPrompt, read_prompt
 from ssa.laterality import MODALITIES
 from ssa.ot import CrossAttentionAlignment, SymmetricOTAlignment
+from ssa.presence import PresenceHead
 from ssa.spatial import region_mask
+from ssa.weights import save_pretrained
 
 
 @dataclass
@@ -60,13 +62,15 @@ class Prompt:
 class SSAOutput:
     """logits ``[B, 1, H, W]`` at the input size; guidance ``[B, 1, g, g]``; plans: one
     ``[B, h*w, K+1]`` per aligned scale (stride 32, then 16) with its ``(h, w)`` in
-    plan_sizes; last plan column = background."""
+    plan_sizes; last plan column = background. presence ``[B]``: the presence logits (None
+    without a presence head)."""
 
     logits: Tensor
     guidance: Tensor
     plans: list[Tensor]
     plan_sizes: list[tuple[int, int]]
     prompt: Prompt | None = None
+    presence: Tensor | None = None
 
 
 class SSA(nn.Module):
@@ -95,6 +99,7 @@ class SSA(nn.Module):
             self.align3 = aligner(image_dim=channels[2], **kwargs)
         self.decoder = SSADecoder(channels, config.decoder_dim, text_dim, config.fine_dim)  # type: ignore[arg-type]
         self.fine_stem = FineStem(config.fine_dim) if config.fine_dim else None
+        self.presence = PresenceHead(config.decoder_dim) if config.presence_head else None
         mean = torch.tensor(config.image_mean).view(1, 3, 1, 1)
         std = torch.tensor(config.image_std).view(1, 3, 1, 1)
         self.register_buffer("pixel_mean", mean, persistent=False)
@@ -193,13 +198,15 @@ class SSA(nn.Module):
             c3, text = out3.image, out3.text
             plans = [out4.plan, out3.plan]
             sizes = [tuple(c4.shape[-2:]), tuple(c3.shape[-2:])]
-        logits = self.decoder(
+        logits, last = self.decoder(
             [c1, c2, c3, c4], prompt.guidance, text, prompt.mask if text is not None else None,
             fine=fine[0] if fine else None,
         )
+        presence = self.presence(last, logits, prompt.guidance) if self.presence is not None else None
         size = out_size or (c1.shape[-2] * 4, c1.shape[-1] * 4)
         logits = F.interpolate(logits, size=size, mode="bilinear", align_corners=False)
-        return SSAOutput(logits=logits, guidance=prompt.guidance, plans=plans, plan_sizes=sizes, prompt=prompt)
+        return SSAOutput(logits=logits, guidance=prompt.guidance, plans=plans, plan_sizes=sizes, prompt=prompt,
+                         presence=presence)
 
     def forward(
         self, images: Tensor, texts: Sequence[str], modalities: Sequence[str] | None = None
@@ -210,9 +217,7 @@ class SSA(nn.Module):
         return self.decode(self.encode_image(images), self.encode_prompts(texts, modalities))
 
     def save_pretrained(self, directory) -> None:
-        """Write ``config.json`` + ``model.safetensors`` (see :mod:`ssa.checkpoint`)."""
-        from ssa.checkpoint import save_pretrained
-
+        """Write ``config.json`` + ``model.safetensors`` (see :mod:`ssa.weights`)."""
         save_pretrained(self, directory)
 
 

@@ -66,17 +66,41 @@ def _stroke(size: tuple[int, int]) -> int:
     return max(1, round(max(size) / 320))
 
 
-def orientation_markers(rgb: np.ndarray, convention: str = "radiological") -> np.ndarray:
-    """Write "R" and "L" (the patient's sides) in the top corners, in place; returns ``rgb``."""
-    h, w = rgb.shape[:2]
+def _markers(h: int, w: int, convention: str) -> list[tuple[str, int, int, float, int]]:
+    """[(letter, x, baseline y, font scale, stroke)] of the side markers, the image's left first:
+    half-way down the left and right edges."""
     left_mark, right_mark = ("R", "L") if convention == "radiological" else ("L", "R")
     scale = max(0.4, min(h, w) / 400)
     thick = max(1, round(scale * 2))
     pad = max(5, round(min(h, w) * 0.03))
+    placed = []
     for text, x_right in ((left_mark, False), (right_mark, True)):
         (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
-        x = w - pad - tw if x_right else pad
-        y = pad + th
+        placed.append((text, w - pad - tw if x_right else pad, (h + th) // 2, scale, thick))
+    return placed
+
+
+def marker_boxes(size: tuple[int, int], convention: str = "radiological"
+                 ) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """Where :func:`orientation_markers` writes "R" and "L" on an image of ``size`` (H, W):
+    [(letter, (x0, y0, x1, y1))], each letter's pixel box with its dark outline (x1, y1
+    exclusive), the one on the image's left first."""
+    h, w = (int(v) for v in size)
+    boxes = []
+    for text, x, y, scale, thick in _markers(h, w, convention):
+        (tw, th), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick + 2)
+        reach = (thick + 2) // 2 + 1  # the outline's half width, and a pixel of anti-aliasing
+        boxes.append((text, (max(0, x - reach), max(0, y - th - reach),
+                             min(w, x + tw + reach), min(h, y + baseline + reach))))
+    return boxes
+
+
+def orientation_markers(rgb: np.ndarray, convention: str = "radiological") -> np.ndarray:
+    """Write "R" and "L" (the patient's sides) in place, half-way down the image's left and right
+    edges, as viewing software places them: the top corners are where a viewer's own controls
+    sit (the demo's panel labels and buttons would cover them). Returns ``rgb``."""
+    h, w = rgb.shape[:2]
+    for text, x, y, scale, thick in _markers(h, w, convention):
         cv2.putText(rgb, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
         cv2.putText(rgb, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
     return rgb

@@ -70,6 +70,8 @@ def write_outputs(out: Path, stem: str, source: Path, image: PreparedImage, resu
         "checkpoint": checkpoint,
         "locations": [{"side": r.side, "zones": sorted(r.zones)} for r in result.regions],
         "notices": [n.replace("**", "") for n in result.notices],
+        "presence": {"score": round(pred.score, 4), "present": pred.present, "source": pred.score_source},
+        "verdict": result.verdict.sentences() if result.verdict is not None else [],
         **findings_summary(result.mask, result.modality, convention, lung_band, result.regions),
     }
     json_path = atomic_write_json(out / f"{stem}_findings.json", record)
@@ -100,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             (result,) = analyzer.run(image, [args.text], modality, args.window, args.threshold)
             write_outputs(args.out, stem, path, image, result, args.window, args.threshold,
                           cfg.convention, cfg.lung_band, str(args.checkpoint))
+            if not args.quiet:
+                verdict = " ".join(result.verdict.sentences()) if result.verdict is not None else ""
+                tqdm.write(f"{path}: presence {result.prediction.score:.2f} "
+                           f"({result.prediction.score_source}). {verdict}", file=sys.stderr)
         except (ValueError, OSError) as err:
             failed.append(str(path))
             message = str(err) if str(path) in str(err) else f"{path}: {err}"

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from ssa.expressions import ReadPrompt
 from ssa.imageio import LoadedImage, read_image
 from ssa.model import SSA
+from ssa.presence import rule_score
 from ssa.spatial import Region, region_mask
 
 MAX_PROMPT_CHARS = 2000  # longer prompts are cut (the text encoder reads 128 tokens anyway)
@@ -31,6 +32,11 @@ class Prediction:
 
     ``[H, W]`` is the original size: that of the image given to ``set_image``. ``reading`` is
     the text as the model read it (expressions, report reading, regions), once per request.
+
+    ``score``: the presence probability (the model's presence head, or, for a checkpoint
+    without one, the mean of the top 1% of mask probabilities inside the text's region);
+    ``present`` False when the score fell below the model's ``presence_threshold`` and the mask
+    was emptied (``probs`` are kept as the model gave them).
     """
 
     mask: np.ndarray
@@ -40,6 +46,9 @@ class Prediction:
     text: str = ""
     truncated: bool = False
     reading: ReadPrompt | None = None
+    score: float = 1.0
+    present: bool = True
+    score_source: str = "presence head"  # or "mask probabilities"
 
     @property
     def regions(self) -> tuple[Region, ...]:
@@ -100,24 +109,38 @@ class SSAPredictor:
         h, w = self.original_size
         prompt = self.model.encode_prompts(texts, [self.image.modality] * len(texts))
         out = self.model.decode(self._features, prompt)
+        scores, source = self._scores(out)
+        gate = self.config.presence_threshold if out.presence is not None else None
         probs = torch.sigmoid(F.interpolate(out.logits, size=(h, w), mode="bilinear", align_corners=False))
         probs_np = probs[:, 0].float().cpu().numpy()
         results = []
         for i, (text, reading) in enumerate(zip(texts, prompt.readings)):
+            present = gate is None or scores[i] >= gate
             guidance = region_mask(reading.regions, (h, w), convention=self.config.convention,
                                    modality=self.image.modality, lung_band=self.config.lung_band)
             results.append(
                 Prediction(
-                    mask=probs_np[i] >= threshold,
+                    mask=(probs_np[i] >= threshold) if present else np.zeros((h, w), bool),
                     probs=probs_np[i],
                     guidance=guidance,
                     alignment=self._alignment(out, i, (h, w)),
                     text=text,
                     truncated=truncated[i],
                     reading=reading,
+                    score=float(scores[i]),
+                    present=present,
+                    score_source=source,
                 )
             )
         return results
+
+    @staticmethod
+    def _scores(out) -> tuple[np.ndarray, str]:
+        """Presence probability per prompt ``[B]`` and where it came from."""
+        if out.presence is not None:
+            return torch.sigmoid(out.presence.float()).cpu().numpy(), "presence head"
+        probs = torch.sigmoid(out.logits.float())
+        return rule_score(probs, out.guidance.float()).cpu().numpy(), "mask probabilities"
 
     @staticmethod
     def _alignment(out, index: int, size: tuple[int, int]) -> dict[str, np.ndarray]:

@@ -46,7 +46,7 @@ from ssa.evaluate import evaluate_model
 from ssa.files import atomic_write_json, atomic_write_text
 from ssa.losses import ssa_loss
 from ssa.training_data import build_data
-from ssa.training_log import TrainingLog, plot_curves
+from ssa.training_log import VAL_KEYS, TrainingLog, plot_curves
 from ssa.training_state import TrainingState
 
 # Arguments a resume may change without changing what the run computes.
@@ -93,6 +93,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                       help="share of the real cases that are derived referring cases in --mode mixed")
     real.add_argument("--synthetic-share", type=float, default=0.0,
                       help="share of each epoch made of synthetic cases (--modality, --mode) mixed with real data")
+    real.add_argument("--negative-share", type=float, default=0.0,
+                      help="share of each epoch made of negative cases (empty targets): wrong-side and empty-zone "
+                           "texts on the real images, and healthy X-rays from --normals-root (ssa.data.negatives)")
+    real.add_argument("--normals-root", help="a set of normal chest X-rays (ssa.data.normals) for healthy negatives")
+    real.add_argument("--ct-data", nargs="*", action="extend", default=[], metavar="NAME=ROOT",
+                      help="real CT sets trained beside --dataset (ssa.data.ct_sets.CT_SETS), e.g. covid_semiseg=DIR")
+    real.add_argument("--ct-share", type=float, default=0.1,
+                      help="share of each epoch made of --ct-data cases (report, referring, wrong-side)")
     syn = p.add_argument_group("synthetic data")
     syn.add_argument("--modality", default="mixed", choices=["xray", "ct", "mixed"])
     syn.add_argument("--train-size", type=int, default=100_000, help="synthetic training cases (generated on the fly)")
@@ -186,7 +194,10 @@ def init_from(model, path_or_repo: str) -> None:
     if theirs.convention != model.config.convention:
         raise CheckpointError(f"--init {directory}: its convention is {theirs.convention!r}, "
                               f"the model's is {model.config.convention!r}")
-    load_state(model, directory / WEIGHTS_NAME)
+    fresh = load_state(model, directory / WEIGHTS_NAME, new_modules=("presence.",))
+    if fresh:
+        print(f"--init {directory}: it has no presence head; {len(fresh)} presence weights start fresh",
+              file=sys.stderr)
 
 
 def setup_distributed(device_arg: str) -> tuple[int, int, int, torch.device]:
@@ -227,7 +238,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     model = model.to(device, memory_format=torch.channels_last)
 
     # -- data -----------------------------------------------------------------------------------
-    train_set, val_set, data_info = build_data(args, config.image_size, config.convention, verbose=master)
+    train_set, val_set, data_info = build_data(args, config.image_size, config.convention, verbose=master,
+                                               lung_band=config.lung_band)
     per_step = args.batch_size * args.grad_accum * world
     total = args.steps or (math.ceil(args.epochs * len(train_set) / per_step) if args.epochs else 1000)
 
@@ -320,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
                 best_dice, stale = (metrics["dice"], 0) if better else (best_dice, stale + 1)
                 save_checkpoint(out, model, TrainingState.capture(step, best_dice, stale, optimizer, scheduler),
                                 best=better)
-                row = {**(row or {"step": step}), **{f"val_{k}": metrics[k] for k in ("dice", "iou", "wrong_side_rate")}}
+                row = {**(row or {"step": step}), **{f"val_{k}": metrics[k] for k in VAL_KEYS if k in metrics}}
                 stop = bool(args.patience) and stale >= args.patience
                 if stop:
                     print(f"early stop at step {step}: no better val Dice in {args.patience} evaluations")

@@ -10,9 +10,11 @@ from pathlib import Path
 from ssa.files import atomic_write_bytes
 
 COLUMNS = [
-    "step", "lr", "loss", "dice", "bce", "outside", "plan", "images_per_s",
-    "val_dice", "val_iou", "val_wrong_side_rate",
+    "step", "lr", "loss", "dice", "bce", "outside", "plan", "presence", "images_per_s",
+    "val_dice", "val_iou", "val_wrong_side_rate", "val_dice_positive", "val_pooled_dice", "val_clean_rate",
 ]
+# Validation figures the loop logs when the validation set has them (negatives: clean_rate).
+VAL_KEYS = ("dice", "iou", "wrong_side_rate", "dice_positive", "pooled_dice", "clean_rate")
 
 
 class TrainingLog:
@@ -76,14 +78,16 @@ def plot_curves(log_csv: Path, png: Path) -> None:
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
     ax1.plot(*series("loss"), label="loss")
-    for key in ("dice", "bce", "outside", "plan"):
+    for key in ("dice", "bce", "outside", "plan", "presence"):
         xs, ys = series(key)
         if xs:
             ax1.plot(xs, ys, label=key, alpha=0.6, lw=0.8)
     ax1.set_xlabel("step")
     ax1.set_title("training loss")
     ax1.legend(fontsize=7)
-    for key, label in (("val_dice", "Dice"), ("val_iou", "IoU"), ("val_wrong_side_rate", "wrong-side rate")):
+    for key, label in (("val_dice", "Dice (all cases)"), ("val_dice_positive", "Dice (lesion cases)"),
+                       ("val_iou", "IoU"), ("val_wrong_side_rate", "wrong-side rate"),
+                       ("val_clean_rate", "clean rate (negatives)")):
         xs, ys = series(key)
         if xs:
             ax2.plot(xs, ys, marker="o", ms=3, label=label)

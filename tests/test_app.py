@@ -183,7 +183,9 @@ def test_compare_two_prompts(handlers, tmp_path):
     assert overlays[2].label.startswith("Prompt 3 · right lung")
     assert list(table["Location read"]) == ["left lung (lower)", "right lung (lower)"]
     assert len(masks) == 2 and all(cv2.imread(m, 0).shape == (96, 128) for m in masks)
-    assert "Prompt 2:" in status
+    # Each file says which prompt (slot and words) it belongs to.
+    assert [Path(m).name for m in masks] == ["compare_1_lower-left-lung.png", "compare_3_lower-right-lung.png"]
+    assert "Prompt 3:" in status and "Prompt 2:" not in status  # numbered by slot, as the overlays
     with pytest.raises(gr.Error, match="at least two prompts"):
         handlers.compare(image, "left lung", " ", "", "", "xray", "lung", 0.5, None)
 
@@ -288,9 +290,14 @@ def test_content(tiny_checkpoint, tiny_model):
     assert content.load_examples(Path("/nonexistent")) == []
     references = content.load_references(examples)
     assert set(references) == {e["key"] for e in examples}
-    assert all(m.dtype == bool and m.any() for m in references.values())
+    assert all(m.dtype == bool for m in references.values())
+    # empty for the negative examples only (a wrong-side prompt, a healthy X-ray): nothing to find
+    assert {k for k, m in references.items() if not m.any()} == {
+        e["key"] for e in examples if e["key"].startswith(("wrongside_", "normal_"))}
     credits = content.examples_credits_markdown(examples)
-    assert credits.count("\n* ") == 1 and "QaTa-COV19" in credits and "Synthetic" in credits
+    assert credits.count("\n* ") == len({e["credit"] for e in examples}) - 1  # one line per credit
+    for words in ("QaTa-COV19", "Synthetic", "COVID-19 Radiography Database", "Inf-Net"):
+        assert words in credits, words
 
 
 def test_cli_arguments(monkeypatch):
@@ -360,6 +367,49 @@ def test_server_survives_bad_input(client, tmp_path):
     good = _png(tmp_path / "after.png", (64, 64))
     result = client.predict(handle_file(str(good)), "", "xray", "lung", 0.5, api_name="/segment")
     assert cv2.imread(result[4], cv2.IMREAD_UNCHANGED).shape == (64, 64)
+
+
+def test_bad_upload_logs_one_line_and_a_fault_its_traceback(client, handlers, tmp_path, caplog, capfd,
+                                                             monkeypatch):
+    """The server's log: a user's mistake (a text file renamed .png) is one warning line naming
+    the file, on upload (the page's load event) and on run (the /segment API), never a
+    traceback; a fault (an unexpected exception) still logs its traceback."""
+    import logging
+
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    caplog.set_level(logging.DEBUG)
+    message = "notes.png: not a readable image"
+    capfd.readouterr()
+    for step in ("upload", "run"):
+        caplog.clear()
+        bad = tmp_path / step / "notes.png"
+        bad.parent.mkdir()
+        bad.write_text("Patient notes, typed in a text editor and saved as .png\n")
+        if step == "upload":
+            status = handlers.load(as_upload(handlers, bad), "lung", None)[3]
+            assert message in status
+        else:
+            with pytest.raises(AppError, match=message):
+                client.predict(handle_file(str(bad)), TEXT, "xray", "lung", 0.5, api_name="/segment")
+        out, err = capfd.readouterr()  # the server runs in this process: its console is captured here
+        lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert [(r.name, r.levelname) for r in lines] == [("ssa.webui", "WARNING")], (step, caplog.text)
+        assert lines[0].getMessage().startswith(f"refused upload: {message}") and lines[0].exc_info is None
+        assert "\n" not in lines[0].getMessage()
+        assert "Traceback" not in caplog.text + out + err, step
+
+    def crash(path, name=None):
+        raise RuntimeError("a reader bug")
+
+    monkeypatch.setattr("ssa.webui.uploads.prepare_image", crash)
+    with pytest.raises(AppError):
+        client.predict(handle_file(str(_png(tmp_path / "fault.png", (32, 32)))), TEXT, "xray", "lung", 0.5,
+                       api_name="/segment")
+    _, err = capfd.readouterr()
+    assert "Traceback" in err and "RuntimeError: a reader bug" in err
+    assert not [r for r in caplog.records if r.name == "ssa.webui" and "reader bug" in r.getMessage()]
 
 
 # -- the shipped checkpoint: the words move the mask ------------------------------------------------

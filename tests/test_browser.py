@@ -2,7 +2,10 @@
 
 Segment (upload, prompt chips, overlay + guidance + findings), Compare (two prompts, two
 different masks), Examples (a real X-ray opened, its ground-truth outline ticked on and off),
-About, and a corrupt upload. Screenshots of each view go to
+About, and a corrupt upload. Then the page as a clinician meets it, measured in the browser:
+the alignment heatmaps whole and captioned for one expression or six, the pictures in their
+own aspect with the R/L markers clear of every control, the Segment button on a laptop's
+first screen, and a bad file said once, in the status panel. Screenshots of each view go to
 ``test-artifacts/``; with ``SSA_UPDATE_SCREENSHOTS=1`` small copies also go to
 ``docs/screenshots/`` for the README. Uses ``checkpoints/ssa-demo`` when it exists, else a
 random tiny checkpoint.
@@ -14,6 +17,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import cv2
 import pytest
 
 from tests.demo_server import (
@@ -213,12 +217,231 @@ def test_corrupt_upload_shows_the_error(page, tmp_path):
     page.wait_for_function(
         "() => document.querySelector('#seg-status').innerText.includes('Cannot use this file')")
     assert "corrupt_scan.png: not a readable image" in page.inner_text("#seg-status")
-    page.click("#seg-run")
+    run_segment(page)
     page.get_by_text("corrupt_scan.png: not a readable image").first.wait_for()
     shoot(page, "error")
     # the server keeps serving: a good image works right after
     upload(page, "seg-file", EXAMPLES / "ct_report.png")
     page.wait_for_function("() => document.querySelector('#seg-status').innerText.includes('Loaded')")
+
+
+# -- the page as a clinician meets it: measured in the browser ------------------------------------
+
+# The picture an <img> paints (its object-fit applied; object-position is Gradio's default, centred)
+# and the part of it left visible by its own box and every ancestor that clips, in page pixels.
+PICTURE_JS = """(img) => {
+  const r = img.getBoundingClientRect(), cs = getComputedStyle(img);
+  const nw = img.naturalWidth, nh = img.naturalHeight, fit = cs.objectFit;
+  let w = r.width, h = r.height;
+  if (fit === 'contain' || fit === 'scale-down') {
+    const s = Math.min(r.width / nw, r.height / nh, fit === 'scale-down' ? 1 : Infinity);
+    w = nw * s; h = nh * s;
+  } else if (fit === 'cover') {
+    const s = Math.max(r.width / nw, r.height / nh); w = nw * s; h = nh * s;
+  } else if (fit === 'none') { w = nw; h = nh; }
+  const x = r.x + (r.width - w) / 2, y = r.y + (r.height - h) / 2;
+  let v = [Math.max(x, r.x), Math.max(y, r.y), Math.min(x + w, r.right), Math.min(y + h, r.bottom)];
+  for (let el = img.parentElement; el && el !== document.body; el = el.parentElement) {
+    const s = getComputedStyle(el);
+    if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+    const b = el.getBoundingClientRect();
+    v = [Math.max(v[0], b.x), Math.max(v[1], b.y), Math.min(v[2], b.right), Math.min(v[3], b.bottom)];
+  }
+  return {natural: [nw, nh], box: [r.x, r.y, r.width, r.height], fit: fit,
+          painted: [x, y, w, h], visible: [v[0], v[1], Math.max(0, v[2] - v[0]), Math.max(0, v[3] - v[1])]};
+}"""
+
+
+def picture(locator) -> dict:
+    """PICTURE_JS of the <img> ``locator`` (its picture loaded first)."""
+    locator.wait_for()
+    locator.page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=locator.element_handle())
+    return locator.evaluate(PICTURE_JS)
+
+
+def aspect(w: float, h: float) -> float:
+    return w / h
+
+
+def assert_whole_and_undistorted(pic: dict, what: str) -> None:
+    """Painted in the image's own aspect (within 1 %) and not cropped (every pixel visible)."""
+    (nw, nh), (_, _, pw, ph), (_, _, vw, vh) = pic["natural"], pic["painted"], pic["visible"]
+    assert abs(aspect(pw, ph) / aspect(nw, nh) - 1) < 0.01, (what, "distorted", pic)
+    assert vw >= pw - 1 and vh >= ph - 1, (what, "cropped", pic)
+
+
+def run_segment(page) -> None:
+    """Click Segment and wait until that run has ended, however it ended (a result, a refusal
+    in the status panel, or Gradio's error state): the overlay's progress tracker shows, then
+    hides or shows the error."""
+    page.evaluate("""() => {
+      const t = document.querySelector('#seg-overlay [data-testid=status-tracker]');
+      window.__ssaRan = false;
+      if (window.__ssaObserver) window.__ssaObserver.disconnect();
+      window.__ssaObserver = new MutationObserver(() => {
+        if (!t.classList.contains('hide')) window.__ssaRan = true; });
+      window.__ssaObserver.observe(t, {attributes: true, childList: true, subtree: true});
+    }""")
+    page.click("#seg-run")
+    page.wait_for_function("""() => {
+      const t = document.querySelector('#seg-overlay [data-testid=status-tracker]');
+      return window.__ssaRan && (t.classList.contains('hide') || /error/i.test(t.innerText)); }""")
+
+
+def segment(page, image: Path, prompt: str) -> None:
+    """Upload ``image`` in Segment, type ``prompt``, run, and wait for the overlay."""
+    open_tab(page, "Segment")
+    upload(page, "seg-file", image)
+    page.wait_for_function("(name) => document.querySelector('#seg-preview').innerText.includes(name)",
+                           arg=image.name)
+    page.fill("#seg-prompt textarea", prompt)
+    run_segment(page)
+    page.wait_for_selector("#seg-overlay img.base-image")
+
+
+def reshaped(example: Path, folder: Path, height: int, width: int) -> Path:
+    """The real X-ray ``example`` resized to ``height`` x ``width`` (a PNG in ``folder``)."""
+    gray = cv2.imread(str(example), cv2.IMREAD_GRAYSCALE)
+    path = folder / f"{example.stem}_{width}x{height}.png"
+    assert cv2.imwrite(str(path), cv2.resize(gray, (width, height), interpolation=cv2.INTER_AREA))
+    return path
+
+
+@pytest.mark.parametrize("prompt", [
+    "lower left lung",  # one expression: not blown up to the gallery's width and cropped
+    "Bilateral pulmonary infection, six infected areas, upper right lung, middle right lung, "
+    "lower left lung and upper left lung.",  # six, the most a prompt gives: every row shown
+])
+def test_alignment_heatmaps_whole_and_captioned(page, tmp_path, prompt):
+    from ssa.expressions import split_expressions
+
+    expressions = [e.text for e in split_expressions(prompt)]
+    assert len(expressions) in (1, 6)
+    wide = reshaped(EXAMPLE, tmp_path, 224, 448)  # 2:1: a square cell must not crop or stretch it
+    segment(page, wide, prompt)
+    gallery = page.locator("#seg-alignment")
+    page.wait_for_function("(n) => document.querySelectorAll('#seg-alignment img').length === n",
+                           arg=len(expressions))
+    gallery.scroll_into_view_if_needed()
+    width = gallery.bounding_box()["width"]
+    images = gallery.locator("img")
+    for i, expression in enumerate(expressions):
+        img = images.nth(i)
+        pic = picture(img)
+        assert_whole_and_undistorted(pic, expression)
+        assert abs(aspect(*pic["natural"]) - 2.0) < 0.02  # the heatmap is drawn in the image's aspect
+        assert pic["painted"][2] < 0.4 * width, ("one heatmap fills the gallery", pic, width)
+        caption = img.locator("xpath=ancestor::button[1]").locator(".caption-label")
+        assert caption.inner_text().strip() == expression
+        assert caption.evaluate("(c) => c.scrollWidth <= c.clientWidth + 1"), ("caption cut", expression)
+    shoot(page, f"alignment-{len(expressions)}")
+
+
+def test_pictures_keep_the_image_aspect(page, tmp_path):
+    """A square and a 2:1 upload: the overlay (base and layers) and the guidance are shown in the
+    image's aspect, the <img> box included (no letterbox frame around a squeezed picture)."""
+    for image in (EXAMPLE, reshaped(EXAMPLE, tmp_path, 224, 448)):
+        segment(page, image, "Unilateral pulmonary infection, one infected area, lower left lung.")
+        base = picture(page.locator("#seg-overlay img.base-image"))
+        ratio = aspect(*base["natural"])
+        assert abs(ratio - (1.0 if image == EXAMPLE else 2.0)) < 0.02
+        for pic, what in [(base, "overlay"), (picture(page.locator("#seg-guidance img")), "guidance")]:
+            assert_whole_and_undistorted(pic, what)
+            _, _, bw, bh = pic["box"]
+            assert abs(aspect(bw, bh) / ratio - 1) < 0.01, (what, image.name, pic)
+        for i in range(page.locator("#seg-overlay img.mask").count()):  # the layers lie on the base
+            layer = picture(page.locator("#seg-overlay img.mask").nth(i))
+            assert all(abs(a - b) < 1 for a, b in zip(layer["painted"], base["painted"])), (layer, base)
+
+
+def _controls(page, block: str) -> list[dict]:
+    """Bounding boxes of the visible labels and buttons of the panel ``block`` (not a button
+    that is the picture itself: a click on the picture)."""
+    boxes = []
+    controls = page.locator(f"{block} [data-testid=block-label], {block} button, {block} .icon-button-wrapper")
+    for i in range(controls.count()):
+        control = controls.nth(i)
+        if control.is_visible() and not control.evaluate("(c) => !!c.querySelector('img')") \
+                and (box := control.bounding_box()) and box["width"] and box["height"]:
+            boxes.append(box)
+    return boxes
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+def test_side_markers_clear_of_every_control(page, tmp_path):
+    """A portrait image (1:1.2, as many DICOMs): in the preview, the overlay and the guidance,
+    no R/L marker lies under a panel's label or a button. The markers' boxes are the ones
+    ssa.overlay draws, mapped from the picture's pixels to the page."""
+    from ssa.overlay import marker_boxes
+
+    tall = reshaped(EXAMPLE, tmp_path, 538, 448)
+    segment(page, tall, "Unilateral pulmonary infection, one infected area, lower left lung.")
+    covered = []
+    for block, img in [("#seg-preview", "#seg-preview img"), ("#seg-overlay", "#seg-overlay img.base-image"),
+                       ("#seg-guidance", "#seg-guidance img")]:
+        page.locator(block).scroll_into_view_if_needed()
+        pic = picture(page.locator(img))
+        (nw, nh), (px, py, pw, ph) = pic["natural"], pic["painted"]
+        assert abs(aspect(nw, nh) - 448 / 538) < 0.01
+        sx, sy = pw / nw, ph / nh
+        controls = _controls(page, block)
+        assert any(c["y"] <= py + 0.25 * ph for c in controls), (block, "no label or button found", controls)
+        for letter, (x0, y0, x1, y1) in marker_boxes((nh, nw)):
+            marker = {"x": px + x0 * sx, "y": py + y0 * sy, "width": (x1 - x0) * sx, "height": (y1 - y0) * sy}
+            covered += [(block, letter, marker, c) for c in controls if _overlap(marker, c)]
+    shoot(page, "markers-portrait")
+    assert not covered, covered
+
+
+def test_segment_button_in_view_on_a_laptop(page):
+    """1440x1000, an example just loaded (from Examples) or an image uploaded: the Segment
+    button is on the first screen, whole, without scrolling."""
+    assert page.viewport_size == {"width": 1440, "height": 1000}
+    open_tab(page, "Examples")
+    page.locator("table tbody tr:visible").first.click()
+    page.locator("#seg-run").wait_for(state="visible")
+    page.wait_for_selector("#seg-preview img")
+    page.wait_for_selector("#seg-overlay img.base-image")  # the example's cached result
+    for loaded in ("example", "upload"):
+        if loaded == "upload":
+            upload(page, "seg-file", EXAMPLE)
+            page.wait_for_function("(n) => document.querySelector('#seg-preview').innerText.includes(n)",
+                                   arg=EXAMPLE.name)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.wait_for_function("() => window.scrollY === 0")
+        box = page.locator("#seg-run").bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 1000, (loaded, box)
+        if loaded == "example":
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "segment-laptop.png"))  # the first screen, as seen
+
+
+def test_bad_file_said_once_in_the_status_panel(page, tmp_path):
+    """A text file renamed .png, over a shown result: on upload and on run, one message (in the
+    status panel, naming the file; no toast), the result panels emptied, no "Error" badge."""
+    segment(page, EXAMPLE, "lower left lung")  # a result on every panel first
+    page.wait_for_selector("#seg-alignment img")
+    bad = tmp_path / "notes.png"
+    bad.write_text("Patient notes, typed in a text editor and saved as .png\n")
+    message = "notes.png: not a readable image"
+    upload(page, "seg-file", bad)
+    page.wait_for_function("(m) => document.querySelector('#seg-status').innerText.includes(m)", arg=message)
+    for step in ("upload", "run"):
+        if step == "run":
+            run_segment(page)
+        page.wait_for_timeout(500)  # a toast, if any, has arrived
+        status = page.inner_text("#seg-status")
+        assert "Cannot use this file" in status and message in status, (step, status)
+        assert page.inner_text("body").count(message) == 1, (step, "the message is shown more than once")
+        assert page.locator(".toast-body:visible").count() == 0, (step, "a toast")
+        assert page.get_by_text("Error", exact=True).locator("visible=true").count() == 0, (step, "Error badge")
+        assert page.locator("#seg-overlay img, #seg-guidance img, #seg-alignment img").count() == 0, step
+        page.wait_for_selector("#seg-findings [role=grid][aria-rowcount=\"1\"]")  # the header alone
+    shoot(page, "bad-file")
 
 
 def test_every_request_stays_on_loopback(page):

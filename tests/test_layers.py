@@ -16,11 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("ssa.laterality", "ssa.files", "ssa.config", "ssa.imageio", "ssa.model_thread")),
-    ("text", ("ssa.spatial", "ssa.expressions", "ssa.report")),
-    ("data", ("ssa.metrics", "ssa.findings", "ssa.overlay", "ssa.data")),
-    ("torch", ("ssa.ot", "ssa.decoder", "ssa.encoders", "ssa.losses", "ssa.model", "ssa.checkpoint",
-               "ssa.predictor", "ssa.data.dataset", "ssa.training_state")),
-    ("apps", ("ssa.evaluate", "ssa.training", "ssa.training_data", "ssa.training_log", "ssa.analysis",
+    ("text", ("ssa.location_words", "ssa.spatial", "ssa.expressions", "ssa.report")),
+    ("data", ("ssa.metrics", "ssa.findings", "ssa.verdict", "ssa.overlay", "ssa.data")),
+    ("torch", ("ssa.ot", "ssa.decoder", "ssa.encoders", "ssa.losses", "ssa.weights", "ssa.presence", "ssa.model",
+               "ssa.checkpoint", "ssa.predictor", "ssa.data.dataset", "ssa.training_state")),
+    ("apps", ("ssa.evaluate", "ssa.calibrate", "ssa.training", "ssa.training_data", "ssa.training_log", "ssa.analysis",
               "ssa.predict", "ssa.model_card", "ssa.webui", "ssa")),
 ]
 LIGHT_LAYERS = ("foundation", "text", "data")

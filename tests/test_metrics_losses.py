@@ -121,3 +121,59 @@ def test_plan_loss_prefers_the_right_plan():
     good = torch.tensor([[[0.25, 0.0], [0.25, 0.0], [0.0, 0.25], [0.0, 0.25]]])
     bad = good.flip(-1)
     assert plan_loss(good, (2, 2), target, guidance, mask) < plan_loss(bad, (2, 2), target, guidance, mask)
+
+
+def test_pooled_dice_sums_pixels_over_cases_while_per_image_dice_averages():
+    from ssa.metrics import aggregate, case_metrics
+
+    small_miss = np.zeros((10, 10), bool)
+    small_miss[0, 0] = True  # a 1-pixel lesion, missed
+    big_hit = np.zeros((10, 10), bool)
+    big_hit[2:8, 2:8] = True  # a 36-pixel lesion, found
+    rows = [case_metrics(np.zeros((10, 10), bool), small_miss, "x"), case_metrics(big_hit, big_hit, "x")]
+    out = aggregate(rows)
+    assert out["dice"] == pytest.approx(0.5)  # (0 + 1) / 2: LViT's per-image mean
+    assert out["pooled_dice"] == pytest.approx(2 * 36 / (36 + 37))  # torchmetrics' micro Dice
+    assert out["n_positive"] == 2 and out["n_negative"] == 0
+
+
+def test_negative_cases_count_as_clean_when_nothing_is_painted_where_the_text_looks():
+    from ssa.metrics import CLEAN_SHARE, aggregate, case_metrics
+
+    empty = np.zeros((100, 100), bool)
+    stray = np.zeros((100, 100), bool)
+    stray[50:60, 10:20] = True  # 1% of the image, on the image's left = the patient's right
+    clean = case_metrics(stray, empty, "lower left lung")  # the text looks at the image's right half
+    painted = case_metrics(stray, empty, "lower right lung")
+    assert clean["clean"] and clean["painted"] == 0.0
+    assert not painted["clean"] and painted["painted"] == pytest.approx(0.01) and 0.01 > CLEAN_SHARE
+    out = aggregate([clean, painted])
+    assert out["clean_rate"] == 0.5 and out["n_negative"] == 2
+
+
+def test_roc_auc():
+    from ssa.metrics import roc_auc
+
+    assert roc_auc([0.9, 0.8, 0.1, 0.2], [True, True, False, False]) == 1.0
+    assert roc_auc([0.1, 0.9], [True, False]) == 0.0
+    assert roc_auc([0.5, 0.5], [True, False]) == 0.5
+    assert np.isnan(roc_auc([0.5], [True]))
+
+
+def test_threshold_swept_dice_follows_infnets_evaluation_tool():
+    from ssa.metrics import threshold_swept_dice
+
+    target = np.zeros((8, 8), bool)
+    target[2:6, 2:6] = True
+    perfect = target.astype(float)  # normalised 0/1: Dice 1 at every threshold above 0
+    assert threshold_swept_dice(perfect, target) == pytest.approx(255 / 256 + (2 * 16 / (16 + 64)) / 256)
+    # A brute-force loop over Inf-Net's thresholds (1:-1/255:0) on a random map.
+    rng = np.random.default_rng(0)
+    probs = rng.random((8, 8)) * 0.6 + 0.2
+    norm = (probs - probs.min()) / (probs.max() - probs.min())
+    want = []
+    for th in np.linspace(1, 0, 256):
+        pred = norm >= th
+        tp = (pred & target).sum()
+        want.append(0.0 if tp == 0 else 2 * tp / (target.sum() + pred.sum()))
+    assert threshold_swept_dice(probs, target) == pytest.approx(np.mean(want))

@@ -42,7 +42,7 @@ def test_stride_2_stage_refines_the_logits():
     features = model.encode_image(images)
     assert [f.shape[-1] for f in features] == [32, 16, 8, 4, 2]
     prompt = model.encode_prompts(TEXTS)
-    raw = model.decoder(features[1:], prompt.guidance, fine=features[0])
+    raw, _ = model.decoder(features[1:], prompt.guidance, fine=features[0])
     assert raw.shape == (2, 1, 32, 32)
     assert model(images, TEXTS).logits.shape == (2, 1, 64, 64)
     # A config from before the stage (no fine_dim) still builds the stride-4 model.

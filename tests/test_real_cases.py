@@ -163,7 +163,7 @@ def test_training_on_sgseg_mixes_real_referring_and_synthetic_cases(qata, tmp_pa
     data = json.loads((out / "data.json").read_text())
     assert data["text_convention"]["texts"] == "viewer" and data["text_convention"]["converted"]
     assert data["train_cases"]["report"] == 9 and data["train_cases"]["referring"] == 6
-    assert data["shares"] == pytest.approx({"report": 0.56, "referring": 0.24, "synthetic": 0.2})
+    assert data["shares"] == pytest.approx({"report": 0.56, "referring": 0.24, "synthetic": 0.2, "negative": 0.0, "ct": 0.0})
     assert data["val_split"] == "val" and data["val_cases"]["report"] == 6 and data["val_cases"]["referring"] == 4
     assert data["epoch_length"] == round(9 / 0.56)
     rows = list(csv.DictReader(open(out / "log.csv")))

@@ -31,7 +31,7 @@ def _prediction(rows: slice, cols: slice) -> torch.Tensor:
 
 
 def _outside(config: SSAConfig, logits: torch.Tensor) -> float:
-    output = SimpleNamespace(logits=logits, guidance=_lower_right_guidance(), plans=[], prompt=None)
+    output = SimpleNamespace(logits=logits, guidance=_lower_right_guidance(), plans=[], prompt=None, presence=None)
     return float(ssa_loss(output, (logits > 0).float(), config)["outside"])
 
 

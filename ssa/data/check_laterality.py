@@ -13,6 +13,8 @@ A convention the annotations follow agrees on nearly every row; the other on nea
 
 It also says what ``--text-convention`` would do for a model of ``--model-convention``: with
 ``auto``, the measured convention decides; with a stated one, a contradiction is flagged.
+The measuring is :mod:`ssa.data.side_agreement` (its names are re-exported here), the
+decision :mod:`ssa.data.text_convention`; this module is the command line on top of both.
 """
 
 from __future__ import annotations
@@ -22,111 +24,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
-from ssa.data.readers import DatasetError, Sample, load_mask, read_dataset
+from ssa.data.readers import DatasetError, Sample, read_dataset
+from ssa.data.side_agreement import MAX_EXAMPLES, format_report, half_masses, laterality_report
+from ssa.data.text_convention import decide_from_report
 from ssa.files import atomic_write_json
-from ssa.laterality import CONVENTIONS, SIDES, mirror_safe_columns
-from ssa.metrics import named_side
+from ssa.laterality import CONVENTIONS
 
-MAX_EXAMPLES = 20  # disagreeing keys kept in the report, for a look at the worst cases
-
-
-def half_masses(mask: np.ndarray) -> tuple[int, int]:
-    """Foreground pixels in the image's left and right halves of a bool HxW mask.
-
-    With an odd width the centre column belongs to neither half, so the comparison is not
-    biased towards one side (``ssa.laterality.mirror_safe_columns``).
-    """
-    left, right = (int(mask[:, mirror_safe_columns(h, mask.shape[1])].sum()) for h in SIDES)
-    return left, right
-
-
-def laterality_report(samples: Sequence[Sample], progress: bool = True) -> dict:
-    """Agreement of the named side with the mask's heavier half, per convention.
-
-    Returns a JSON-ready dict: ``n_samples``, ``n_unilateral`` (rows naming one side),
-    ``n_compared`` (unilateral rows whose halves differ in mass), ``n_ties`` (equal halves,
-    e.g. an empty mask), ``unreadable`` (mask paths that failed to load), ``agreement``
-    (convention -> fraction of compared rows, None when none were compared), ``by_side``,
-    ``recommended`` (the better convention, None on a tie or no data) and ``disagreements``
-    (convention -> first keys that disagree).
-    """
-    from tqdm import tqdm
-
-    agree = dict.fromkeys(CONVENTIONS, 0)
-    by_side = {s: {"n": 0, **dict.fromkeys(CONVENTIONS, 0)} for s in ("left", "right")}
-    disagree: dict[str, list[str]] = {c: [] for c in CONVENTIONS}
-    n_unilateral = n_ties = 0
-    unreadable: list[str] = []
-    for sample in tqdm(samples, desc="laterality", unit="mask", disable=not progress):
-        side = named_side(sample.text)
-        if side is None:
-            continue
-        n_unilateral += 1
-        try:
-            left, right = half_masses(load_mask(sample.mask))
-        except (OSError, ValueError):  # one bad file should not hide the answer for the rest
-            unreadable.append(str(sample.mask))
-            continue
-        if left == right:
-            n_ties += 1
-            continue
-        heavier = "left" if left > right else "right"
-        # radiological: the patient's left lung is drawn on the image's right half.
-        expected = {"radiological": "right" if side == "left" else "left", "viewer": side}
-        by_side[side]["n"] += 1
-        for conv in CONVENTIONS:
-            if expected[conv] == heavier:
-                agree[conv] += 1
-                by_side[side][conv] += 1
-            elif len(disagree[conv]) < MAX_EXAMPLES:
-                disagree[conv].append(sample.key)
-
-    n = sum(v["n"] for v in by_side.values())
-    agreement = {c: (agree[c] / n if n else None) for c in CONVENTIONS}
-    recommended = None
-    if n and agree["radiological"] != agree["viewer"]:
-        recommended = max(CONVENTIONS, key=lambda c: agree[c])
-    return {
-        "n_samples": len(samples),
-        "n_unilateral": n_unilateral,
-        "n_compared": n,
-        "n_ties": n_ties,
-        "unreadable": unreadable,
-        "agreement": agreement,
-        "by_side": {
-            s: {c: (v[c] / v["n"] if v["n"] else None) for c in CONVENTIONS} | {"n": v["n"]}
-            for s, v in by_side.items()
-        },
-        "recommended": recommended,
-        "disagreements": disagree,
-    }
-
-
-def format_report(report: dict) -> str:
-    """The report as a small plain-text table."""
-
-    def pct(x: float | None) -> str:
-        return "   n/a" if x is None else f"{100 * x:5.1f}%"
-
-    lines = [
-        f"rows              {report['n_samples']}",
-        f"unilateral rows   {report['n_unilateral']} (compared {report['n_compared']}, "
-        f"equal halves {report['n_ties']}, unreadable masks {len(report['unreadable'])})",
-        "",
-        "convention     agreement   left-named  right-named",
-    ]
-    for conv in CONVENTIONS:
-        left, right = report["by_side"]["left"][conv], report["by_side"]["right"][conv]
-        lines.append(
-            f"{conv:<14} {pct(report['agreement'][conv]):>9}   {pct(left):>10}  {pct(right):>11}"
-        )
-    lines.append("")
-    lines.append(
-        f"recommended convention: {report['recommended'] or 'undetermined (no evidence either way)'}"
-    )
-    return "\n".join(lines)
+__all__ = [
+    "MAX_EXAMPLES",
+    "add_dataset_arguments",
+    "format_report",
+    "half_masses",
+    "laterality_report",
+    "main",
+    "read_split",
+]
 
 
 def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
@@ -172,8 +84,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.update(dataset=args.dataset, data_root=str(args.data_root), split=args.split)
     print(f"laterality check: {args.dataset} {args.split} at {args.data_root}")
     print(format_report(report))
-    from ssa.data.text_convention import decide_from_report  # it imports this module
-
     decision = decide_from_report(report, args.text_convention, args.model_convention)
     report["decision"] = decision.to_dict()
     print(decision.describe())

@@ -45,6 +45,8 @@ class SampleSource:
     def __getitem__(self, i: int) -> Case:
         s = self.samples[i]
         image = read_image(s.image, modality=s.modality).pixels
+        if s.mask is None:  # a negative case: nothing to find
+            return Case(image, np.zeros(image.shape, bool), s.text, s.modality, s.key)
         mask = load_mask(s.mask)
         if s.keep_half is not None:  # a derived referring case (ssa.data.referring)
             mask = restrict_mask(mask, s.keep_half, s.midline if s.midline is not None else 0.5)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ssa.data.readers import Sample, read_dataset
-from ssa.data.referring import derive_referring
+from ssa.data.referring import PHRASINGS, derive_referring
 from ssa.data.text_convention import ConventionDecision, apply_convention, decide_convention
 
 MODES = ("report", "referring", "mixed")
@@ -29,6 +29,16 @@ class RealCases:
     def for_mode(self, mode: str) -> list[Sample]:
         """The cases a ``mode`` evaluates on: report, referring, or both."""
         return {"report": self.report, "referring": self.referring, "mixed": self.report + self.referring}[mode]
+
+
+def read_split(dataset: str, root: str | Path, split: str) -> list[Sample]:
+    """One split of ``dataset``: a 2-D dataset's reader (:func:`ssa.data.readers.read_dataset`),
+    or a real CT set (:data:`ssa.data.ct_sets.CT_SETS`, volumes sliced and cached)."""
+    from ssa.data.ct_sets import CT_SETS, read_ct_set
+
+    if dataset in CT_SETS:
+        return read_ct_set(dataset, root, split)
+    return read_dataset(dataset, root, split)
 
 
 def subset(samples: list[Sample], n: int | None, seed: int) -> list[Sample]:
@@ -51,6 +61,7 @@ def prepare_real_cases(
     seed: int = 0,
     vary_text: bool = False,
     progress: bool = False,
+    phrasing: str | None = None,
 ) -> RealCases:
     """Read ``split`` of ``dataset`` and prepare it for a ``model_convention`` model.
 
@@ -60,17 +71,24 @@ def prepare_real_cases(
             applies it to val); None decides on this split.
         n: a seeded subset of the split's report cases (before referring cases are derived).
         vary_text: referring texts in several phrasings (training) instead of one template.
+        phrasing: evaluation's choice of referring phrasings, a key of
+            :data:`ssa.data.referring.PHRASINGS` ("qata": QaTa's template, the default;
+            "training": every training phrasing; "unseen": phrasings no run trains on).
 
     Raises:
         DatasetError: the split cannot be read (every problem listed).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    samples = read_dataset(dataset, root, split)
+    samples = read_split(dataset, root, split)
     if decision is None:
         decision = decide_convention(samples, text_convention, model_convention, progress=progress)
     samples = apply_convention(subset(samples, n, seed), decision)
     referring: list[Sample] = []
     if mode != "report":
-        referring = derive_referring(samples, model_convention, vary_text=vary_text, seed=seed, progress=progress)
+        if phrasing is None:
+            referring = derive_referring(samples, model_convention, vary_text=vary_text, seed=seed, progress=progress)
+        else:
+            referring = derive_referring(samples, model_convention, vary_text=True, seed=seed, progress=progress,
+                                         templates=PHRASINGS[phrasing])
     return RealCases(report=samples, referring=referring, decision=decision, split=split)

@@ -45,6 +45,16 @@ TEMPLATES = (
     "Infected area{plural} in the {zones} part of the {side} lung only.",
 )
 
+# Phrasings no training run uses (nor ssa.data.negatives): evaluation's test of whether the
+# model reads the side and zone words or the sentences it was trained on
+# (``python -m ssa.evaluate --mode referring --phrasing unseen``). Each parses to its region (tested).
+UNSEEN_TEMPLATES = (
+    "{zones} {side} lung infection.",
+    "infection, {zones} {side} lung",
+    "There is an opacity projecting over the {side} {zones} zone{plural}.",
+)
+PHRASINGS = {"qata": TEMPLATES[:1], "training": TEMPLATES, "unseen": UNSEEN_TEMPLATES}
+
 
 def find_midline(mask: np.ndarray, band: tuple[float, float] = MIDLINE_BAND) -> int:
     """Column ``c`` that splits a bool mask ``[H, W]`` into halves ``[:, :c]`` and ``[:, c:]``.
@@ -82,26 +92,28 @@ def restrict_mask(mask: np.ndarray, keep_half: str, midline: float) -> np.ndarra
     return out
 
 
-def referring_text(region: Region, template: int = 0) -> str:
-    """A text naming only ``region`` (one side, its zones), in phrasing ``template``."""
+def referring_text(region: Region, template: int = 0, templates: Sequence[str] = TEMPLATES) -> str:
+    """A text naming only ``region`` (one side, its zones), in phrasing ``templates[template]``."""
     zones = " ".join(z for z in ZONES if z in region.zones)
     n = len(region.zones)
-    text = TEMPLATES[template].format(
+    text = templates[template].format(
         count=_COUNT[n], plural="" if n == 1 else "s", zones=zones, side=region.side
     )
     return text
 
 
 def derive_referring(
-    samples: Sequence[Sample], convention: str, vary_text: bool = False, seed: int = 0, progress: bool = False
+    samples: Sequence[Sample], convention: str, vary_text: bool = False, seed: int = 0, progress: bool = False,
+    templates: Sequence[str] = TEMPLATES,
 ) -> list[Sample]:
     """One-side cases from the ``samples`` whose text names both sides.
 
     Args:
         samples: real cases, texts in ``convention``.
         convention: the model's convention ("radiological" | "viewer").
-        vary_text: pick one of :data:`TEMPLATES` per case (training); else QaTa's template.
+        vary_text: pick one of ``templates`` per case (training); else the first (QaTa's).
         seed: seeds the phrasing choice.
+        templates: the phrasings (:data:`TEMPLATES`; evaluation may ask :data:`UNSEEN_TEMPLATES`).
 
     Returns:
         Samples keyed ``<key>#left`` / ``<key>#right`` with ``keep_half`` and ``midline`` set;
@@ -120,11 +132,11 @@ def derive_referring(
         for region in regions:
             half = image_half(region.side, convention)
             part = mask[:, :mid] if half == "left" else mask[:, mid:]
-            choice = int(rng.integers(len(TEMPLATES))) if vary_text else 0
+            choice = int(rng.integers(len(templates))) if vary_text else 0
             if part.sum() < MIN_SIDE_SHARE * mask.size:
                 continue
             derived.append(dataclasses.replace(
-                s, text=referring_text(region, choice), key=f"{s.key}#{region.side}",
+                s, text=referring_text(region, choice, templates), key=f"{s.key}#{region.side}",
                 keep_half=half, midline=mid / mask.shape[1],
             ))
     return derived

@@ -15,10 +15,13 @@ MAX_LISTED = 50  # problems printed in a DatasetError message; `.problems` keeps
 
 @dataclass(frozen=True)
 class Sample:
-    """One (image, mask, text) triple; paths are absolute, nothing is loaded."""
+    """One (image, mask, text) triple; paths are absolute, nothing is loaded.
+
+    ``mask`` None: a negative case (:mod:`ssa.data.negatives`), its target an empty mask.
+    """
 
     image: Path
-    mask: Path
+    mask: Path | None
     text: str
     modality: str  # "xray" | "ct"
     key: str  # normalised case name (e.g. "covid_1"), unique within a split

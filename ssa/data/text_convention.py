@@ -6,8 +6,9 @@ named is the image half it appears on (QaTa-COV19's LViT captions, measured). A 
 trained in one convention (``SSAConfig.convention``); texts in the other are converted by
 swapping their sides (:func:`ssa.spatial.swap_sides`) before training or evaluating.
 
-``--text-convention auto`` measures the split's masks (:func:`laterality_report`) and decides;
-``radiological`` / ``viewer`` state it without measuring.
+``--text-convention auto`` measures the split's masks (:func:`laterality_report`, from
+:mod:`ssa.data.side_agreement`) and decides; ``radiological`` / ``viewer`` state it without
+measuring.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ssa.data.check_laterality import laterality_report
 from ssa.data.samples import Sample
+from ssa.data.side_agreement import laterality_report
 from ssa.laterality import CONVENTIONS
 from ssa.spatial import swap_sides
 

@@ -12,11 +12,14 @@ Rules, in the order they apply to a sentence:
    TECHNIQUE / EXAM(INATION) sections give no regions (a side there is the patient's past or
    the request): every location in them is set aside as "history". FINDINGS, IMPRESSION,
    CONCLUSION, ... and text before any header (or with none) are read as findings.
-2. Sentences end at ``. ; ! ?`` and line breaks; clauses inside them at ``,`` and ``:``, a
-   bare location before a colon being the topic of what follows ("Left lung: clear.").
+2. Sentences end at ``. ; ! ?`` and line breaks (not at the periods of "i.e.", "e.g.",
+   "vs."); clauses inside them at ``,`` and ``:``, a bare location before a colon being the
+   topic of what follows ("Left lung: clear."). A topic is a phrase of its own, and a "clear"
+   after the clause's own place negates that place, not the topic ("Right lung: upper zone
+   clear, lower zone patchy opacity").
    A sentence made only of location and phrase words ("upper left lung and lower right
    lung") is a location phrase: every location in it counts.
-3. Location phrases are runs of ``ssa.spatial`` location words. A phrase that modifies or
+3. Location phrases are runs of ``ssa.location_words`` location words. A phrase that modifies or
    follows (through a preposition) a device or line ("left-sided PICC", "right IJ catheter",
    "chest tube in the right hemithorax") is set aside as "device"; one that belongs to
    anatomy used as a landmark ("left hemidiaphragm", "right heart border", "right atrium",
@@ -40,7 +43,9 @@ Rules, in the order they apply to a sentence:
    and history (opacity, consolidation, ground glass, atelectasis, nodule, mass, effusion,
    pneumonia, infection, lesion, pneumothorax, ...; see ``vocabulary.FINDINGS``). In a
    sentence with no finding word at all, a clause that is a bare location phrase still
-   counts ("fever, cough, left base"); the others are set aside as "no finding" ("patient
+   counts ("fever, cough, left base"), unless it opens with a preposition after a clause with
+   other words: it is then that clause's place ("Azygos fissure, a normal variant, in the
+   right upper lung"); the others are set aside as "no finding" ("patient
    rotated to the left", "the left lung is hyperexpanded"). Numbers, single letters (markup
    debris) and words in another script do not stop a phrase from being bare (the
    vocabulary is English).
@@ -52,7 +57,7 @@ Rules, in the order they apply to a sentence:
 8. Hedges ("possible", "may represent", "cannot exclude", "not excluded", "versus") keep a
    finding and mark the sentence ``hedged``.
 
-The phrases that count are bound to sides and zones by ``ssa.spatial``'s rules, sideless zones
+The phrases that count are bound to sides and zones by ``ssa.location_words``' rules, sideless zones
 looking first at their own sentence, then at the used part of the whole text.
 """
 

@@ -3,7 +3,7 @@
 The rules are listed in the package docstring (``ssa.report``). Each sentence is indexed by
 ``ssa.report.scopes`` (word tags, clauses, negation and history scopes, the location phrases
 and what each is the place of); here each phrase is kept or set aside with a reason, and the
-kept ones go to ``ssa.spatial``'s binding as the only location words that count. Every step
+kept ones go to ``ssa.location_words``' binding as the only location words that count. Every step
 is a pass over the sentence's words, so a 100k-character prompt stays linear.
 """
 
@@ -11,6 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ssa.laterality import SIDES
+from ssa.location_words import (
+    LEXICON,
+    LOCATION_WORDS,
+    WORD_RE,
+    Region,
+    Segment,
+    merge_regions,
+    resolve_segments,
+    segment_span,
+)
 from ssa.report import vocabulary as V
 from ssa.report.scopes import (
     ALL_ZONES,
@@ -26,17 +37,6 @@ from ssa.report.scopes import (
     scopes,
 )
 from ssa.report.sections import HISTORY, Section, find_sections, split_sentences
-from ssa.spatial import (
-    LEXICON,
-    LOCATION_WORDS,
-    SIDES,
-    WORD_RE,
-    Region,
-    Segment,
-    merge_regions,
-    resolve_segments,
-    segment_span,
-)
 
 USED, SET_ASIDE, NO_LOCATION = "used", "set aside", "no location"
 STATUSES = (USED, SET_ASIDE, NO_LOCATION)
@@ -65,7 +65,7 @@ class ReportSentence:
     when a zone found no side), "set aside" (it names a location, none counts: ``reason``
     says why) or "no location". ``set_aside`` lists the location phrases that do not count,
     in a used sentence too ("Left PICC, new opacity in the right upper lobe": "Left", device).
-    ``segments`` are ``ssa.spatial`` segments of the sentence, with the regions they give.
+    ``segments`` are ``ssa.location_words`` segments of the sentence, with the regions they give.
     """
 
     text: str
@@ -129,7 +129,7 @@ def _read_words(
     """Classify one sentence's location phrases (the package rules, in order)."""
     hedged = _hedged(words)
     s = IndexedSentence.build(text, spans, words)
-    runs = location_runs(words, s.clause)
+    runs = location_runs(words, s.clause, s.after_topic)
     if not runs:
         return _Read(NO_LOCATION, None, hedged, set(), [], [])
     if section.kind == HISTORY:
@@ -179,9 +179,14 @@ def _neutral(word: str) -> bool:
 
 
 def _bare_clauses(s: IndexedSentence) -> set[int]:
-    """Clauses made only of neutral words."""
+    """Clauses made only of neutral words, but for one that opens with a preposition after a
+    clause that is not bare: it is the place of that clause, an appositive ("Azygos lobe, a
+    normal variant, in the right upper lung"), not a phrase of its own ("fever, cough, left
+    base")."""
     not_bare = {s.clause[i] for i, w in enumerate(s.words) if not _neutral(w)}
-    return set(s.clause_start) - not_bare
+    bare = set(s.clause_start) - not_bare
+    return {c for c in bare if not (
+        c - 1 in not_bare and s.words[s.clause_start[c]] in V.PLACE_PREPOSITIONS)}
 
 
 def _finish(

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ssa.location_words import LEXICON, LOCATION_WORDS
 from ssa.report import vocabulary as V
-from ssa.spatial import LEXICON, LOCATION_WORDS
 
 FINDING, DEVICE_TAG, ANATOMY_TAG, SURGERY = 1, 2, 3, 4  # word tags (0: none)
 LOOK = 4  # words looked at around a location phrase for what it is the place of
@@ -40,16 +40,21 @@ def is_place(word: str) -> bool:
     return lex is not None and bool(lex.sides or lex.zones)
 
 
-def location_runs(words: list[str], clause: list[int]) -> list[tuple[int, int]]:
+def location_runs(
+    words: list[str], clause: list[int], after_topic: list[int] | None = None
+) -> list[tuple[int, int]]:
     """Location phrases: maximal runs of location words (and "and", "of", "the", "sided" between
-    them) inside one clause that name a side or a zone, as ``(first, end)`` word indices."""
+    them) inside one clause that name a side or a zone, as ``(first, end)`` word indices. A
+    topic is a phrase of its own ("Right lung: upper zone clear": "Right lung", "upper zone")
+    when ``after_topic`` (:func:`clauses_and_topics`) is given."""
     runs, n, i = [], len(words), 0
+    topic = after_topic or clause
     while i < n:
         if words[i] not in LOCATION_WORDS:
             i += 1
             continue
         last = j = i
-        while j + 1 < n and clause[j + 1] == clause[i] and (
+        while j + 1 < n and clause[j + 1] == clause[i] and topic[j + 1] == topic[i] and (
             words[j + 1] in LOCATION_WORDS or words[j + 1] in V.RUN_GLUE
         ):
             j += 1
@@ -64,7 +69,16 @@ def location_runs(words: list[str], clause: list[int]) -> list[tuple[int, int]]:
 def clauses(text: str, spans: list[tuple[int, int]], words: list[str]) -> list[int]:
     """Clause number of each word: clauses end at "," and ":" (not "1,000"); a bare location
     before a colon ("Left lung: clear.") is the topic of the clause after it, not a clause."""
+    return clauses_and_topics(text, spans, words)[0]
+
+
+def clauses_and_topics(
+    text: str, spans: list[tuple[int, int]], words: list[str]
+) -> tuple[list[int], list[int]]:
+    """:func:`clauses`, and for each word the first word after its clause's topic (the
+    clause's first word when it has none)."""
     clause, c = [0] * len(words), 0
+    after_topic, t = [0] * len(words), 0
     phrase = place = False  # the clause so far: only location/phrase words; names a place
     for i, w in enumerate(words):
         if i:
@@ -72,13 +86,15 @@ def clauses(text: str, spans: list[tuple[int, int]], words: list[str]) -> list[i
             thousands = gap == "," and words[i - 1].isdigit() and w.isdigit()  # "1,000"
             if ":" in gap or ("," in gap and not thousands):
                 if not (":" in gap and phrase and place):  # else a topic: the clause goes on
-                    c, phrase, place = c + 1, True, False
+                    c, phrase, place, t = c + 1, True, False, i
+                else:
+                    t = i
         else:
             phrase = True
         phrase = phrase and (w in LOCATION_WORDS or w in V.PHRASE_WORDS)
         place = place or is_place(w)
-        clause[i] = c
-    return clause
+        clause[i], after_topic[i] = c, t
+    return clause, after_topic
 
 
 class Marks:
@@ -114,11 +130,13 @@ class IndexedSentence:
     last_conn: list[int]  # last connector before i, or -1
     list_end: dict[int, int]  # clause -> end word of the "or"/"nor" list it starts, or its own end
     findings_before: list[int]  # findings among words[:i]
+    after_topic: list[int]  # first word after the topic of i's clause ("Right lung: ..."), or its start
+    places_before: list[int]  # words with a side or zone among words[:i]
 
     @classmethod
     def build(cls, text: str, spans: list[tuple[int, int]], words: list[str]) -> IndexedSentence:
         n = len(words)
-        clause = clauses(text, spans, words)
+        clause, after_topic = clauses_and_topics(text, spans, words)
         starts: dict[int, int] = {}
         ends: dict[int, int] = {}
         for i, c in enumerate(clause):
@@ -162,8 +180,13 @@ class IndexedSentence:
             findings_before[i] = count
             count += t == FINDING
         findings_before[n] = count
+        places_before, count = [0] * (n + 1), 0
+        for i, w in enumerate(words):
+            places_before[i] = count
+            count += is_place(w)
+        places_before[n] = count
         return cls(words, tags, clause, starts, ends, next_stop, last_stop, last_conn, list_end,
-                   findings_before)
+                   findings_before, after_topic, places_before)
 
     def near(self, i: int, lo: int, hi: int, vocabulary: frozenset[str]) -> bool:
         """A word of ``vocabulary`` among words[i+lo : i+hi] (same clause)."""
@@ -209,6 +232,11 @@ def scopes(s: IndexedSentence, runs: list[tuple[int, int]]) -> tuple[list[bool],
             if s.findings_before[i] == s.findings_before[back]:
                 neg.mark(back, i)  # "the left lung is without consolidation"
         elif post:
+            topic = s.after_topic[i]
+            if topic > back and s.places_before[i] > s.places_before[topic]:
+                # "Right lung: upper zone clear, lower zone opacity": the clause's own place is
+                # clear, not its topic ("Left lung: clear." negates the topic).
+                back = topic
             if prev not in V.OTHERWISE:  # "opacity with otherwise clear lungs" keeps the opacity
                 neg.mark(back, i)
             j = i + 1 if nxt != "the" else i + 2

@@ -7,7 +7,10 @@ Sections that say why and how the study was done (history, indication, compariso
 technique) give no regions: a side named there is the patient's past or the request, not
 this study's finding. Text before the first header, or a text with none, is findings.
 
-Sentences end at ``. ; ! ?`` and line breaks, not at the decimal point of "2.5".
+Sentences end at ``. ; ! ?`` and line breaks, not at the decimal point of "2.5" nor at the
+periods of "i.e.", "e.g.", "vs.", "viz.", "cf." (what follows "i.e." restates the place
+before it, inside the same sentence: "No consolidation in the lingula, i.e. the left upper
+lobe" is one negated sentence, not a negated one and a bare "the left upper lobe").
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ _HEADER_RE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END_RE = re.compile(r"[;!?\n\r]|(?<!\d)\.|\.(?!\d)")
+# The periods of these abbreviations end no sentence.
+_ABBREVIATION_RE = re.compile(r"(?<![^\W\d_])(?:i\.\s?e|e\.\s?g|vs|viz|cf)\.", re.IGNORECASE)
 _BEFORE_HEADER = ".!?;:\n\r"
 
 
@@ -78,7 +83,10 @@ def find_sections(text: str) -> list[Section]:
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """``(start, end)`` of each sentence of ``text[start:end]``, delimiters left out."""
     spans, pos = [], start
+    inside = {k for a in _ABBREVIATION_RE.finditer(text, start, end) for k in range(*a.span())}
     for m in _SENTENCE_END_RE.finditer(text, start, end):
+        if m.start() in inside:
+            continue
         if m.start() > pos:
             spans.append((pos, m.start()))
         pos = m.end()

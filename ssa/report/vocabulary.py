@@ -1,8 +1,8 @@
 """The report reader's word lists: findings, devices, anatomy, history, negation, hedges.
 
-Words are lower-case, as ``ssa.spatial.WORD_RE`` cuts them: "ground-glass" is "ground" +
+Words are lower-case, as ``ssa.location_words.WORD_RE`` cuts them: "ground-glass" is "ground" +
 "glass", "s/p" is "s" + "p", "Port-A-Cath" is "port" + "a" + "cath". Location words (sides,
-zones, lobes) live in ``ssa.spatial.LEXICON``, not here. The lists follow common chest X-ray
+zones, lobes) live in ``ssa.location_words.LEXICON``, not here. The lists follow common chest X-ray
 and CT reporting language (the Fleischner Society glossary's finding terms, the usual
 device and line names); they are meant to be read and extended.
 """
@@ -36,7 +36,7 @@ FINDINGS = _words("""
     involvement changes streaks streaky cyst cysts cystic pneumatocele tuberculosis tb covid
     bronchiolitis bronchitis ards septal kerley lucency lucencies node nodes shadowing shadows
     shadow patchiness bronchograms trapping hyperlucency hyperlucent inflammatory inflammation
-    plaque plaques streak masslike bronchiectatic
+    plaque plaques streak masslike bronchiectatic attenuation
 """)
 
 # Devices, lines and tubes: a side or zone in their phrase ("left-sided PICC", "chest tube in
@@ -173,6 +173,10 @@ BACK_SKIP = _words("""
     overlying overlies projecting projects involving by under below above beneath behind across
     throughout adjacent medial lateral
 """)
+
+# A bare clause that opens with one of these after a clause with other words is that clause's
+# place ("Azygos lobe, a normal variant, in the right upper lung"), not a phrase of its own.
+PLACE_PREPOSITIONS = _words("in at on over within along near into throughout involving")
 
 # A sentence of only these and location words is a bare location phrase: it counts without a
 # finding word ("upper left lung", "two infected areas, lower right lung", "lower zone

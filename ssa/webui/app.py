@@ -14,6 +14,8 @@ by ``delete_cache``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -22,16 +24,15 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
 import gradio as gr  # noqa: E402
-import pandas as pd  # noqa: E402
 
 import ssa  # noqa: E402
 from ssa.analysis import Analyzer  # noqa: E402
 from ssa.checkpoint import resolve_checkpoint  # noqa: E402
 from ssa.model_thread import ModelThread  # noqa: E402
-from ssa.webui import content, gradio_fixes, style  # noqa: E402
+from ssa.webui import content, gradio_fixes, style, views  # noqa: E402
 from ssa.webui.handlers import MAX_COMPARE, NO_REFERENCE_INFO, DemoHandlers  # noqa: E402
 from ssa.webui.uploads import UploadJanitor  # noqa: E402
-from ssa.webui.views import COLOR_MAP, COMPARE_COLUMNS, FINDINGS_COLUMNS  # noqa: E402
+from ssa.webui.views import COLOR_MAP  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository: checkpoints/ and examples/
 DEFAULT_CHECKPOINT = "checkpoints/ssa-demo"
@@ -48,6 +49,9 @@ MAX_SESSIONS = 200  # sessions held in memory (least recently used evicted): <= 
 # the mask files the user downloads are PNG, lossless.
 DISPLAY_FORMAT = "jpeg"
 HINT = "Upload an image (or pick one in **Examples**), describe the finding, then run."
+FORMATS = "PNG · JPEG · BMP · TIFF (8/16-bit) · DICOM"  # what the upload box takes
+PREVIEW_HEIGHT = 210  # the Segment tab's preview, beside the upload box
+ALIGNMENT_COLUMNS = 4  # heatmaps a row in the alignment gallery (views.ALIGNMENT_SIDE px each)
 
 
 def _appender(phrase: str) -> Callable[[str], str]:
@@ -57,19 +61,31 @@ def _appender(phrase: str) -> Callable[[str], str]:
     return append
 
 
-def _image_inputs(prefix: str) -> tuple:
-    """Upload, preview, modality, window and session state for one tab."""
-    gr.Markdown("Image", elem_classes="ssa-section-title")
-    file = gr.File(label="PNG · JPEG · BMP · TIFF (8/16-bit) · DICOM", elem_id=f"{prefix}-file", height=110)
-    preview = gr.Image(label="Loaded image", interactive=False, height=300, elem_id=f"{prefix}-preview",
-                       buttons=["fullscreen"], format=DISPLAY_FORMAT)
+def _image_inputs(prefix: str, side_by_side: bool = False) -> tuple:
+    """Upload and preview for one tab, under an "Image" title: (file, preview, session state).
+
+    side_by_side: the upload box and the preview share a row (Segment: the prompt and the
+    Segment button then fit a laptop screen under them); else stacked.
+    """
+    gr.Markdown(f"Image <span class='ssa-formats'>{FORMATS}</span>", elem_classes="ssa-section-title")
+    with gr.Row(equal_height=True) if side_by_side else contextlib.nullcontext():
+        file = gr.File(label="Image file", elem_id=f"{prefix}-file", elem_classes="ssa-upload",
+                       height=PREVIEW_HEIGHT - 40 if side_by_side else 110, min_width=160)
+        preview = gr.Image(label="Loaded image", interactive=False, elem_id=f"{prefix}-preview",
+                           height=PREVIEW_HEIGHT if side_by_side else 300, min_width=160,
+                           buttons=["fullscreen"], format=DISPLAY_FORMAT)
+    session = gr.State(None, time_to_live=SESSION_TTL)
+    return file, preview, session
+
+
+def _image_options(prefix: str) -> tuple:
+    """The modality and (for a CT DICOM) the CT window of one tab's image: (modality, window)."""
     with gr.Row():
         modality = gr.Radio(MODALITY_CHOICES, value="auto", label="Modality", elem_id=f"{prefix}-modality",
                             info="Auto: from the DICOM header, else chest X-ray")
         window = gr.Radio(WINDOW_CHOICES, value="lung", label="CT window", visible=False,
                           elem_id=f"{prefix}-window")
-    session = gr.State(None, time_to_live=SESSION_TTL)
-    return file, preview, modality, window, session
+    return modality, window
 
 
 def _wire_image(handlers: DemoHandlers, file, preview, modality, window, session, status,
@@ -91,9 +107,13 @@ def _wire_image(handlers: DemoHandlers, file, preview, modality, window, session
 
 
 def _segment_tab(handlers: DemoHandlers) -> dict:
+    # Left: what the user does, in order, with the Segment button on a laptop's first screen
+    # (1440x1000) under the image and the prompt; the settings that rarely change come after it.
+    # Right: the status (what was read, the verdict, or what is wrong with the file) above the
+    # pictures, where the results appear.
     with gr.Row(equal_height=False):
         with gr.Column(scale=4, min_width=340):
-            file, preview, modality, window, session = _image_inputs("seg")
+            file, preview, session = _image_inputs("seg", side_by_side=True)
             gr.Markdown("Prompt", elem_classes="ssa-section-title")
             prompt = gr.Textbox(label="Prompt", show_label=False, lines=3, max_lines=8, elem_id="seg-prompt",
                                 placeholder="e.g. Unilateral pulmonary infection, one infected area, lower left lung.")
@@ -101,36 +121,47 @@ def _segment_tab(handlers: DemoHandlers) -> dict:
                 for chip in content.CHIPS:
                     gr.Button(chip, size="sm").click(_appender(chip), prompt, prompt, queue=False,
                                                      api_visibility="private")
+            run = gr.Button("Segment", variant="primary", elem_id="seg-run", elem_classes="ssa-run")
+            gr.Markdown("Settings", elem_classes="ssa-section-title")
+            modality, window = _image_options("seg")
             threshold = gr.Slider(0.05, 0.95, value=0.5, step=0.05, label="Mask threshold",
                                   elem_id="seg-threshold")
-            run = gr.Button("Segment", variant="primary", elem_id="seg-run", elem_classes="ssa-run")
-            status = gr.Markdown(HINT, label="Status", elem_id="seg-status", elem_classes="ssa-status")
         with gr.Column(scale=7, min_width=480):
-            with gr.Row(equal_height=True):
-                overlay = gr.AnnotatedImage(label="Overlay", color_map=COLOR_MAP, height=430,
-                                            elem_id="seg-overlay", format=DISPLAY_FORMAT)
-                guidance = gr.Image(label="Guidance from the text", height=430, interactive=False,
-                                    elem_id="seg-guidance", format=DISPLAY_FORMAT)
+            status = gr.Markdown(HINT, label="Status", elem_id="seg-status", elem_classes="ssa-status")
+            with gr.Row(equal_height=False):
+                # No fixed height: the frame takes the picture's own aspect (a fixed-height frame
+                # letterboxed it, and its label and buttons then sat over the picture's corners).
+                overlay = gr.AnnotatedImage(label="Overlay", color_map=COLOR_MAP, elem_id="seg-overlay",
+                                            format=DISPLAY_FORMAT, elem_classes="ssa-picture")
+                guidance = gr.Image(label="Guidance from the text", interactive=False, elem_id="seg-guidance",
+                                    format=DISPLAY_FORMAT, elem_classes="ssa-picture")
             truth = gr.Checkbox(False, label="Show the ground-truth outline", interactive=False,
                                 info=NO_REFERENCE_INFO, elem_id="seg-truth")
-            findings = gr.Dataframe(pd.DataFrame(columns=FINDINGS_COLUMNS),
+            findings = gr.Dataframe(views.empty_findings(),
                                     label="Findings: lesion area by lung zone (patient's sides)",
                                     interactive=False, elem_id="seg-findings", elem_classes="ssa-table")
             mask_file = gr.DownloadButton("⬇ Download mask (PNG, original size)", elem_id="seg-mask",
                                           variant="secondary", size="md")
+            # Four heatmaps a row whatever their number (fit_columns=False: one expression is not
+            # blown up to the whole width), each whole (contain) under its expression; the gallery
+            # grows to show every row. A click opens one large.
             alignment = gr.Gallery(label="Alignment: where each expression's transport mass went",
-                                   columns=4, height=260, object_fit="contain", elem_id="seg-alignment",
-                                   format=DISPLAY_FORMAT)
+                                   columns=ALIGNMENT_COLUMNS, fit_columns=False, height="auto",
+                                   object_fit="contain", allow_preview=True, elem_id="seg-alignment",
+                                   elem_classes="ssa-alignment", format=DISPLAY_FORMAT)
     # The loaded example's key ("" for an upload): which reference annotation, if any, applies.
     reference = gr.Textbox("", visible=False, label="Reference")
-    empty_findings = pd.DataFrame(columns=FINDINGS_COLUMNS)
     _wire_image(handlers, file, preview, modality, window, session, status,
-                [(overlay, None), (guidance, None), (alignment, []), (findings, empty_findings),
+                [(overlay, None), (guidance, None), (alignment, []), (findings, views.empty_findings()),
                  (mask_file, None)])
     outputs = [overlay, guidance, alignment, findings, mask_file, status]
-    segmented = run.click(handlers.segment, [file, prompt, modality, window, threshold, session],
-                          [*outputs, session], api_name="segment", concurrency_id="model",
-                          concurrency_limit=1, show_progress_on=[overlay, guidance])
+    inputs = [file, prompt, modality, window, threshold, session]
+    # The page's button: a refused file or prompt is said in the status panel (see
+    # DemoHandlers.segment_in_page). The /segment API (no button: triggers=[]) raises it instead.
+    segmented = run.click(handlers.segment_in_page, inputs, [*outputs, session], api_visibility="private",
+                          concurrency_id="model", concurrency_limit=1, show_progress_on=[overlay, guidance])
+    gr.on([], handlers.segment, inputs, [*outputs, session], api_name="segment", concurrency_id="model",
+          concurrency_limit=1)
     outline = _wire_reference(handlers, file, reference, truth, overlay)
     segmented.then(**outline)
     return {"file": file, "prompt": prompt, "modality": modality, "outputs": outputs,
@@ -155,7 +186,8 @@ def _wire_reference(handlers: DemoHandlers, file, reference, truth, overlay) -> 
 def _compare_tab(handlers: DemoHandlers, examples: list[dict]) -> None:
     with gr.Row(equal_height=False):
         with gr.Column(scale=4, min_width=340):
-            file, preview, modality, window, session = _image_inputs("cmp")
+            file, preview, session = _image_inputs("cmp")
+            modality, window = _image_options("cmp")
             threshold = gr.Slider(0.05, 0.95, value=0.5, step=0.05, label="Mask threshold")
         with gr.Column(scale=8, min_width=520):
             gr.Markdown("Prompts: two to four, same image (encoded once)", elem_classes="ssa-section-title")
@@ -175,18 +207,19 @@ def _compare_tab(handlers: DemoHandlers, examples: list[dict]) -> None:
                                               visible=i < 2, elem_id=f"cmp-overlay-{i + 1}",
                                               format=DISPLAY_FORMAT)
                             for i in range(MAX_COMPARE)]
-            table = gr.Dataframe(pd.DataFrame(columns=COMPARE_COLUMNS), label="Where each mask lies",
+            table = gr.Dataframe(views.empty_compare_table(), label="Where each mask lies",
                                  interactive=False, elem_id="cmp-table", elem_classes="ssa-table", wrap=True,
-                                 column_widths=["4%", "34%", "18%", "11%", "10%", "10%", "13%"])
+                                 column_widths=["4%", "30%", "16%", "8%", "10%", "9%", "9%", "14%"])
             with gr.Row():
                 masks = gr.File(label="Masks (PNG, original size)", file_count="multiple",
                                 elem_id="cmp-masks", interactive=False)
                 status = gr.Markdown(HINT, label="Status", elem_id="cmp-status", elem_classes="ssa-status")
     _wire_image(handlers, file, preview, modality, window, session, status,
-                [*[(o, None) for o in overlays], (table, pd.DataFrame(columns=COMPARE_COLUMNS)), (masks, None)])
-    run.click(handlers.compare, [file, *prompts, modality, window, threshold, session],
-              [*overlays, table, masks, status, session], api_name="compare",
-              concurrency_id="model", concurrency_limit=1, show_progress_on=[table])
+                [*[(o, None) for o in overlays], (table, views.empty_compare_table()), (masks, None)])
+    inputs, outputs = [file, *prompts, modality, window, threshold, session], [*overlays, table, masks, status, session]
+    run.click(handlers.compare_in_page, inputs, outputs, api_visibility="private", concurrency_id="model",
+              concurrency_limit=1, show_progress_on=[table])
+    gr.on([], handlers.compare, inputs, outputs, api_name="compare", concurrency_id="model", concurrency_limit=1)
     rows = [[e["image"], e["image"], *(e["compare"] + ["", "", ""])[:3], e["modality"]]
             for e in examples if len(e["compare"]) >= 2]
     if rows:
@@ -200,7 +233,9 @@ def _examples_tab(handlers: DemoHandlers, seg: dict, examples: list[dict], tabs:
         gr.Markdown("No examples found (run `python examples/make_examples.py` and "
                     "`python examples/add_qata_examples.py --data-root DIR`).")
         return
-    gr.Markdown("Real chest X-rays from the QaTa-COV19 test split first, then synthetic CT slices. "
+    gr.Markdown("Real chest X-rays from the QaTa-COV19 test split first, then negative cases (a "
+                "prompt naming the side without lesion, a healthy X-ray: the right answer is an "
+                "empty mask), real CT slices, and synthetic CT slices. "
                 "In the *referring* cases both lungs have lesions and the text names one side: the "
                 "location in the words decides the mask. Click a row to open it in **Segment** "
                 "(results are cached after the first run); there, *Show the ground-truth outline* "
@@ -291,6 +326,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
+    # Refusals of users' mistakes are one warning line each (ssa.webui); faults keep Gradio's traceback.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     checkpoint = Path(args.checkpoint)
     if not checkpoint.exists() and not checkpoint.is_absolute() and (ROOT / checkpoint).exists():
         checkpoint = ROOT / checkpoint  # the default, when started from another folder
@@ -302,7 +339,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(f"ssa-demo: cannot load checkpoint: {err}")
     info = content.checkpoint_info(directory, predictor.model)
     demo = build_demo(predictor, info, args.examples, args.max_queue, model_thread)
-    launch(demo, args.host, args.port)
+    # quiet: Gradio's own banner suggests share=True; this demo never creates a public link.
+    _, url, _ = launch(demo, args.host, args.port, quiet=True, prevent_thread_lock=True)
+    print(f"SSA demo on {url} (listening on {args.host} only; no public link is created). Ctrl+C stops it.",
+          flush=True)
+    demo.block_thread()
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ def checkpoint_info(path: str | Path, model: Any) -> dict:
         "alignment": "symmetric optimal transport" if cfg.use_ot else "cross-attention",
         "use_text": cfg.use_text,
         "use_guidance": cfg.use_guidance,
+        "presence": (f"presence head, threshold {cfg.presence_threshold:.2f} (calibrated on validation)"
+                     if cfg.presence_head else "none: the score shown is the mask's own top probabilities"),
         "convention": cfg.convention,
         "lung_band": list(cfg.lung_band),
         "parameters": int(n_params),
@@ -124,6 +126,7 @@ def about_markdown(info: dict) -> str:
 | Text encoder | {info.get('text_encoder', '?')} |
 | Alignment | {info.get('alignment', '?')} |
 | Spatial guidance | {'on' if info.get('use_guidance', True) else 'off (ablation)'} |
+| Presence decision | {info.get('presence', '?')} |
 | Parameters | {params / 1e6:.1f} M (frozen text encoder included) |
 
 ### Model card
@@ -147,6 +150,10 @@ The prompt is split into expressions (diagnostic, descriptive, locational). Loca
 become a **guidance mask**; image regions and expressions are matched by **symmetric
 optimal transport** (the heatmaps show where each expression's mass went); a decoder turns
 both into the mask. The findings table measures the mask on the same zone grid.
+A **presence decision** reads the same features inside the text's region and scores whether
+what the text describes is in the image at all: below the threshold the mask is emptied and
+the page says "No lesion found where the text says (score …)". When an outline lies mostly off
+the side or zones the text names, or a named zone holds nothing, the status says so too.
 Everything beyond the paper's abstract is our design.
 """
 

@@ -3,12 +3,20 @@ examples' ground-truth outline.
 
 Each public method is what one Gradio event calls; its parameters are the event's inputs
 in order (their names are the API's parameter names) and it returns the outputs in order.
-Refusals raise ``gr.Error`` with a message that names the file and the problem; the server
-keeps serving. Handlers never log or show DICOM metadata.
+
+A user's mistake (a file that is not an image, no image, fewer than two prompts) is a
+:class:`Refused`: a ``gr.Error`` whose message names the file and the problem, logged as one
+warning line on the ``ssa.webui`` logger, without a traceback. The API endpoints raise it (the
+client gets the message); the page's buttons (``segment_in_page``, ``compare_in_page``) put it
+in the status panel instead and clear the result panels, so the page shows it once, where the
+results go, with no toast and no "Error" badges. Anything else is a fault: it propagates, and
+Gradio logs its traceback. The server keeps serving either way. Handlers never log or show
+DICOM metadata.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import cv2
@@ -17,12 +25,32 @@ import numpy as np
 
 from ssa.analysis import Analysis, Analyzer, describe_regions
 from ssa.webui import views
-from ssa.webui.uploads import SessionImage, UploadJanitor, acquire, write_mask_file
+from ssa.webui.uploads import SessionImage, UploadJanitor, acquire, prompt_slug, write_mask_file
 
 MAX_COMPARE = 4
 REFERENCE_INFO = ("The example's reference annotation (the data set's ground truth for the "
                   "example's own text), outlined in yellow on the overlay. The model never sees it.")
 NO_REFERENCE_INFO = "Only the examples have a reference annotation; an uploaded image has none."
+FILE_REFUSED = "Cannot use this file"  # the status title of a refused file, on upload and on run
+
+log = logging.getLogger("ssa.webui")
+
+
+class Refused(gr.Error):
+    """A user's mistake, refused: shown to the user, logged as one line, never as a traceback.
+
+    session: what the session should remember afterwards (a refused upload is remembered as
+    refused: it was read once and deleted, and a second run must say the same thing again).
+    """
+
+    def __init__(self, message: str, title: str, what: str, session: SessionImage | None = None) -> None:
+        super().__init__(message, title=title, print_exception=False)
+        self.session = session
+        log.warning("refused %s: %s", what, " ".join(message.split()))
+
+    def status(self) -> str:
+        """The status panel's markdown for this refusal."""
+        return views.status_markdown([self.message], title=self.title)
 
 
 def _modality(choice: str | None) -> str | None:
@@ -47,13 +75,16 @@ class DemoHandlers:
         try:
             return acquire(image, session, self.janitor)
         except ValueError as err:
-            raise gr.Error(str(err), title="Cannot use this image") from None
+            message = str(err)
+            if image:  # read (or gone) and refused: the session remembers why
+                session = SessionImage(str(image), error=message)
+            raise Refused(message, FILE_REFUSED, "upload" if image else "run", session) from None
 
-    def _run(self, prepared, texts, modality, window, threshold) -> list[Analysis]:
+    def _run(self, prepared, texts, modality, window, threshold, session) -> list[Analysis]:
         try:
             return self.analyzer.run(prepared, texts, _modality(modality), window, float(threshold))
         except ValueError as err:
-            raise gr.Error(str(err), title="Cannot run") from None
+            raise Refused(str(err), "Cannot run", "run", session) from None
 
     # -- events --------------------------------------------------------------------------
     def load(self, image: str | None, window: str, session: SessionImage | None):
@@ -64,13 +95,10 @@ class DemoHandlers:
         if not image:
             return gr.Image(value=None, label="Loaded image"), gr.skip(), gr.Radio(visible=False), "", None
         try:
-            prepared, session = acquire(image, session, self.janitor)
-        except ValueError as err:
-            message = str(err)
-            gr.Warning(message)
-            status = views.status_markdown([message], title="Cannot use this file")
+            prepared, session = self._acquire(image, session)
+        except Refused as refused:  # said once, in the status panel (no toast); logged as one line
             preview = gr.Image(value=None, label="Loaded image")
-            return preview, gr.skip(), gr.Radio(visible=False), status, SessionImage(str(image), error=message)
+            return preview, gr.skip(), gr.Radio(visible=False), refused.status(), refused.session
         preview = gr.Image(value=views.display_base(prepared.image(window), self.convention),
                            label=prepared.describe())
         modality = gr.Radio(value=prepared.modality) if prepared.dicom else gr.skip()
@@ -92,13 +120,11 @@ class DemoHandlers:
         status markdown, session).
         """
         prepared, session = self._acquire(image, session)
-        (result,) = self._run(prepared, [prompt or ""], modality, window, threshold)
+        (result,) = self._run(prepared, [prompt or ""], modality, window, threshold, session)
         pixels = prepared.image(window)
-        for note in result.notices:
-            if note.startswith("Prompt truncated") or note.startswith("Empty prompt"):
-                gr.Info(note.replace("**", ""))
         status = views.status_markdown(
-            [views.lesion_summary(result, self.convention), *result.notices]
+            [*views.verdict_lines(result), views.lesion_summary(result, self.convention), *result.notices,
+             views.timing_line(result)]
         )
         return (
             views.annotated(pixels, result, self.convention),
@@ -109,6 +135,16 @@ class DemoHandlers:
             status,
             session,
         )
+
+    def segment_in_page(self, image: str | None, prompt: str, modality: str, window: str,
+                        threshold: float, session: SessionImage | None = None):
+        """The Segment button: :meth:`segment`, but a refusal goes to the status panel (the
+        same words as on upload) and clears the result panels, instead of an error toast and
+        an "Error" badge on every panel. Faults still raise."""
+        try:
+            return self.segment(image, prompt, modality, window, threshold, session)
+        except Refused as refused:
+            return None, None, [], views.empty_findings(), None, refused.status(), refused.session
 
     def segment_example(self, image: str, prompt: str, modality: str):
         """Segment with the defaults (lung window, threshold 0.5): what cached examples run."""
@@ -125,23 +161,26 @@ class DemoHandlers:
         slots = [prompt_1, prompt_2, prompt_3, prompt_4]
         used = [i for i, p in enumerate(slots) if p and p.strip()]
         if len(used) < 2:
-            raise gr.Error("Enter at least two prompts to compare.", title="Compare")
+            raise Refused("Enter at least two prompts to compare.", "Compare", "compare", session)
         prepared, session = self._acquire(image, session)
-        results = self._run(prepared, [slots[i] for i in used], modality, window, threshold)
+        results = self._run(prepared, [slots[i] for i in used], modality, window, threshold, session)
         pixels = prepared.image(window)
         overlays: list = [gr.AnnotatedImage(value=None, visible=False) for _ in range(MAX_COMPARE)]
         masks = []
-        for n, (i, result) in enumerate(zip(used, results), start=1):
+        for i, result in zip(used, results):
             overlays[i] = gr.AnnotatedImage(
                 value=views.annotated(pixels, result, self.convention, views.COMPARE_SIDE),
                 label=f"Prompt {i + 1} · {describe_regions(result.regions) or 'no location'}",
                 visible=True,
             )
-            masks.append(write_mask_file(result.mask, prepared.name, f"prompt{n}_mask"))
+            # Named after the prompt: four downloads must say which prompt each belongs to.
+            masks.append(write_mask_file(result.mask, "", f"compare_{i + 1}_{prompt_slug(result.text)}"))
         notes = []
-        for n, result in enumerate(results, start=1):
-            notes += [f"Prompt {n}: {note}" for note in result.notices if "downscaled" not in note]
+        for i, result in zip(used, results):  # numbered by slot, as the overlays are
+            notes += views.verdict_lines(result, f"Prompt {i + 1}: ")
+            notes += [f"Prompt {i + 1}: {note}" for note in result.notices if "downscaled" not in note]
         notes += [note for note in results[0].notices if "downscaled" in note]
+        notes.append(views.timing_line(results[0]))
         return (
             *overlays,
             views.compare_table(results, self.convention),
@@ -149,6 +188,18 @@ class DemoHandlers:
             views.status_markdown(notes),
             session,
         )
+
+    def compare_in_page(self, image: str | None, prompt_1: str, prompt_2: str, prompt_3: str,
+                        prompt_4: str, modality: str, window: str, threshold: float,
+                        session: SessionImage | None = None):
+        """The Compare button: :meth:`compare`, with a refusal in the status panel and the
+        result panels cleared (see :meth:`segment_in_page`)."""
+        try:
+            return self.compare(image, prompt_1, prompt_2, prompt_3, prompt_4, modality, window, threshold,
+                                session)
+        except Refused as refused:
+            return (*[None] * MAX_COMPARE, views.empty_compare_table(), None, refused.status(),
+                    refused.session)
 
     def reference_control(self, reference: str | None) -> gr.Checkbox:
         """The loaded image changed: the outline box is live for an example with a reference

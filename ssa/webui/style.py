@@ -9,6 +9,7 @@ from __future__ import annotations
 import gradio as gr
 
 FONT = ("Inter", "ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif")
+PICTURE_MAX_HEIGHT = 640  # px: a result picture's frame is never taller (a long, narrow upload)
 MONO = ("JetBrains Mono", "ui-monospace", "SFMono-Regular", "Menlo", "monospace")
 
 # Reading rooms are dark; force the dark palette whatever the visitor's OS prefers.
@@ -40,6 +41,12 @@ footer { opacity: .55; }
 .ssa-card { border-radius: 12px !important; }
 .ssa-section-title { margin: 2px 0 2px 2px !important; font-size: 12px !important;
   text-transform: uppercase; letter-spacing: .9px; color: #7fb3ba !important; font-weight: 600; }
+.ssa-section-title .ssa-formats { margin-left: 8px; text-transform: none; letter-spacing: 0;
+  font-weight: 400; color: #8aa3a8; }
+.ssa-alignment .grid-wrap { padding-top: 40px !important; }  /* the label and button above the heatmaps */
+.ssa-alignment .gallery-container:has(.preview) { min-height: 520px; }  /* one heatmap opened: large */
+.ssa-upload td.download { min-width: 0 !important; width: auto !important; flex: 0 0 auto; }
+.ssa-upload td.filename { min-width: 0; }  /* a narrow box shows the name cut, not the size alone */
 .ssa-chips { gap: 6px !important; flex-wrap: wrap !important; }
 .ssa-chips button { flex: 0 0 auto !important; min-width: 0 !important; padding: 3px 11px !important;
   border-radius: 999px !important; font-size: 12.5px !important; font-weight: 500 !important;
@@ -59,8 +66,28 @@ footer { opacity: .55; }
 .ssa-figure figcaption { color: #9fc3c9; font-size: 12.5px; margin-top: 8px; }
 #seg-preview img, #cmp-preview img { object-fit: contain !important; width: 100% !important;
   height: 100% !important; }
+/* The preview's label (file name and size) wraps short of the fullscreen button. */
+#seg-preview [data-testid=block-label], #cmp-preview [data-testid=block-label] { max-width: calc(100% - 48px); }
+/* Result pictures in their own aspect: the frame takes the picture's shape (no letterbox, no
+   stretch), a very tall picture at most PICTURE_MAX_HEIGHT tall and centred; the overlay's
+   layers (absolutely placed over the base picture) follow the base, whose box they fill. */
+.ssa-picture .image-container { width: fit-content !important; max-width: 100%; margin: 0 auto; }
+.ssa-picture .image-container img.base-image { width: auto !important; max-width: 100%;
+  height: auto !important; max-height: PICTURE_MAX_HEIGHT; }
+.ssa-picture .image-frame img { width: auto !important; max-width: 100%; height: auto !important;
+  max-height: PICTURE_MAX_HEIGHT; object-fit: contain !important; }
+/* The alignment heatmaps: whole (the picture's own aspect), each with its expression written in
+   full under it, four a row; the gallery grows to show every row instead of scrolling. */
+.ssa-alignment .grid-wrap { min-height: 0 !important; max-height: none !important; overflow-y: visible !important; }
+.ssa-alignment .thumbnail-item { aspect-ratio: auto !important; height: auto !important; display: flex;
+  flex-direction: column; }
+.ssa-alignment .thumbnail-item > img { height: auto !important; object-fit: contain !important; }
+.ssa-alignment .caption-label { position: static !important; max-width: none !important;
+  white-space: normal !important; overflow: visible !important; opacity: 1 !important; border: none !important;
+  border-radius: 0 !important; text-align: center !important; }
 .ssa-hint { color: #8aa3a8 !important; font-size: 12.5px !important; }
-""".replace("MONO_FONTS", ", ".join(f'"{f}"' if " " in f else f for f in MONO))
+""".replace("MONO_FONTS", ", ".join(f'"{f}"' if " " in f else f for f in MONO)).replace(
+    "PICTURE_MAX_HEIGHT", f"{PICTURE_MAX_HEIGHT}px")
 
 
 def theme() -> gr.themes.Base:

@@ -118,12 +118,26 @@ def _safe_stem(name: str) -> str:
     return stem[:80]
 
 
+def prompt_slug(prompt: str, limit: int = 40) -> str:
+    """"Unilateral ..., lower left lung." -> "unilateral-...-lower-left-lung" (file-name safe,
+    at most ``limit`` characters, cut at a word)."""
+    words = re.findall(r"[a-z0-9]+", (prompt or "").lower())
+    slug = ""
+    for word in words:
+        if len(slug) + len(word) + 1 > limit:
+            break
+        slug = f"{slug}-{word}" if slug else word
+    return slug or (words[0][:limit] if words else "empty-prompt")
+
+
 def write_mask_file(mask: np.ndarray, image_name: str, suffix: str = "mask") -> str:
-    """Write ``mask`` (bool [H, W]) as a 0/255 PNG into a fresh folder of Gradio's cache.
+    """Write ``mask`` (bool [H, W]) as a 0/255 PNG into a fresh folder of Gradio's cache, named
+    ``<image stem>_<suffix>.png`` (``<suffix>.png`` when ``image_name`` is empty).
 
     Gradio serves cache files as they are and its ``delete_cache`` schedule removes them
     (hence no fsync: the file is whole once renamed into place, and lives minutes).
     """
     folder = cache_folder() / f"ssa-{uuid.uuid4().hex}"
     folder.mkdir(parents=True, exist_ok=False)
-    return str(write_png(folder / f"{_safe_stem(image_name)}_{suffix}.png", mask_png(mask), durable=False))
+    name = f"{_safe_stem(image_name)}_{suffix}" if image_name else suffix
+    return str(write_png(folder / f"{name}.png", mask_png(mask), durable=False))

@@ -17,11 +17,12 @@ from ssa.findings import WHOLE, dominant_side, side_fractions
 from ssa.imageio import WINDOWS
 from ssa.overlay import guidance_view, heatmap_overlay, orientation_markers, to_rgb
 
-# The overlay's frame is 430 CSS px tall: 448 px fills it at one image pixel per screen pixel
-# (and is exactly 2x a 224-px QaTa X-ray); larger images keep their own size up to 640 px, for
-# screens with more pixels than CSS px.
+# The overlay's frame takes the picture's aspect, about 375 CSS px wide on a 1440-px screen (at
+# most 640 px tall): 448 px fills it at a screen pixel or more per image pixel (and is exactly
+# 2x a 224-px QaTa X-ray); larger images keep their own size up to 640 px, for screens with more
+# pixels than CSS px.
 DISPLAY_MIN, DISPLAY_MAX = 448, 640
-ALIGNMENT_SIDE = 320  # the gallery shows 4 per row, 260 px tall; its preview 2x that at most
+ALIGNMENT_SIDE = 320  # the gallery shows 4 per row (~180 px each); its preview ~440 px
 COMPARE_SIDE = 336  # the Compare overlays: up to 4 in a row, 330 px tall
 LESION_LABEL = "Lesion (model)"
 REGION_LABEL = "Region named in the prompt"
@@ -30,7 +31,7 @@ REFERENCE_LABEL = "Reference annotation (ground truth)"
 COLOR_MAP = {LESION_LABEL: "#ff453a", REGION_LABEL: "#0a84ff", REFERENCE_LABEL: "#ffd60a"}
 REFERENCE_STROKE = 2  # px at the display size
 FINDINGS_COLUMNS = ["Side", "Zone", "Lesion (% of zone)", "Share of lesion (%)", "Named in prompt"]
-COMPARE_COLUMNS = ["#", "Prompt", "Location read", "Lesion (% of image)", "Patient right (%)",
+COMPARE_COLUMNS = ["#", "Prompt", "Location read", "Presence score", "Lesion (% of image)", "Patient right (%)",
                    "Patient left (%)", "Mask lies"]
 
 
@@ -122,9 +123,21 @@ def alignment_gallery(pixels: np.ndarray, analysis: Analysis) -> list[tuple[np.n
     ]
 
 
+def empty_findings() -> pd.DataFrame:
+    """The findings table with no rows (nothing analysed, or the request refused)."""
+    return pd.DataFrame(columns=FINDINGS_COLUMNS)
+
+
+def empty_compare_table() -> pd.DataFrame:
+    """The comparison table with no rows."""
+    return pd.DataFrame(columns=COMPARE_COLUMNS)
+
+
 def findings_table(analysis: Analysis) -> pd.DataFrame:
-    """Lesion area per side and zone, as the findings table shows it."""
+    """Lesion area per side and zone, as the findings table shows it. A zone the prompt names
+    that holds nothing is marked "✓ empty"."""
     total = sum(f.lesion_pixels for f in analysis.findings if f.zone == WHOLE)
+    empty = set(analysis.verdict.empty_named) if analysis.verdict is not None else set()
     whole_name = "Whole slice half" if analysis.modality == "ct" else "Whole side"
     rows = []
     for f in analysis.findings:
@@ -134,7 +147,7 @@ def findings_table(analysis: Analysis) -> pd.DataFrame:
             whole_name if f.zone == WHOLE else f.zone.capitalize(),
             round(f.percent_of_zone, 1),
             round(share, 1),
-            "✓" if f.named else "",
+            ("✓ empty" if (f.side, f.zone) in empty else "✓") if f.named else "",
         ])
     return pd.DataFrame(rows, columns=FINDINGS_COLUMNS)
 
@@ -144,11 +157,27 @@ def _side_words(side: str) -> str:
             "none": "no lesion"}[side]
 
 
+def verdict_lines(analysis: Analysis, prefix: str = "") -> list[str]:
+    """The verdict's sentences as status lines, the headline in bold; a contradiction between
+    the outline and the text gets a warning sign."""
+    if analysis.verdict is None:
+        return []
+    v = analysis.verdict
+    lines = [f"{prefix}**{v.headline}**"]
+    lines += [f"{prefix}{'⚠ ' if not v.agrees and 'names' in note else ''}{note}" for note in v.notes]
+    return lines
+
+
+def timing_line(analysis: Analysis) -> str:
+    """"Model time 41 ms" (set_image + predict for the request)."""
+    return f"Model time {1000 * analysis.model_seconds:.0f} ms."
+
+
 def lesion_summary(analysis: Analysis, convention: str) -> str:
     """"Lesion 3.1 % of the image · 96 % on the patient's left" (one markdown line)."""
     mask = analysis.prediction.mask
     if not mask.any():
-        return "**No lesion** above the threshold."
+        return "**No lesion** outlined."
     fractions = side_fractions(mask, convention)
     side = max(fractions, key=fractions.__getitem__)
     return (f"**Lesion** {100.0 * mask.mean():.1f} % of the image · "
@@ -190,9 +219,10 @@ def compare_table(analyses: list[Analysis], convention: str) -> pd.DataFrame:
             i,
             a.text or "(empty)",
             describe_regions(a.regions) or "none: no constraint",
+            round(a.prediction.score, 2),
             round(100.0 * float(mask.mean()), 2),
             round(100.0 * fr["right"], 1),
             round(100.0 * fr["left"], 1),
-            _side_words(dominant_side(mask, convention)),
+            _side_words(dominant_side(mask, convention)) if a.prediction.present else "not found",
         ])
     return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
