@@ -3,7 +3,7 @@
 #   1. start from the checkpoint shipped at commit ba4c9fe (real QaTa-COV19 X-rays + synthetic CT,
 #      no presence head; itself made by that commit's version of this script, ~110 min on 2 cores);
 #   2. train it on the real QaTa-COV19 train split (captions' sides converted to the patient's,
-#      derived one-side referring cases), with 27% negative cases (wrong-side and empty-zone
+#      derived one-side referring cases), with 25% negative cases (wrong-side and empty-zone
 #      texts on the same X-rays, real normal X-rays: ssa.data.negatives) that teach the new
 #      presence head to say no, 10% real CT slices (the COVID-19 CT segmentation set's train
 #      split, pyradiomics' lung tumour CT) and 8% synthetic CT; select on `valid` (positives and
@@ -41,11 +41,11 @@ if [ "${STAGE:-all}" = all ]; then
     done
     # The one training command (also quoted in the model card).
     $PY train.py --preset demo --dataset qata --data-root "$DATA" --text-convention auto \
-        --mode mixed --referring-share 0.3 --synthetic-share 0.08 --negative-share 0.27 --modality ct \
+        --mode mixed --referring-share 0.3 --synthetic-share 0.08 --negative-share 0.25 --modality ct \
         --normals-root "$NORMALS" --ct-data "${CT_DATA[@]}" --ct-share 0.1 \
         --set outside_region=sides --set 'lung_band=[0.05,0.8]' \
-        --init "$RUN/init" --steps 4500 --batch-size 8 --lr 3e-4 --warmup 100 \
-        --eval-every 500 --val-size 200 --time-budget 4200 --seed 0 --threads 2 --out "$RUN"
+        --init "$RUN/init" --steps 2600 --batch-size 8 --lr 3e-4 --warmup 100 \
+        --eval-every 500 --val-size 200 --time-budget 2200 --seed 0 --threads 2 --out "$RUN"
 fi
 
 mkdir -p "$DEST/eval"

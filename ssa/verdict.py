@@ -75,8 +75,8 @@ def judge(
     empty_named = [(b.side, b.zone) for b in boxes
                    if b.named and b.lesion_pixels < EMPTY_ZONE_SHARE * max(b.zone_pixels, 1)]
     if not present:
-        where = f" ({named})" if named else ""
-        return Verdict(f"No lesion found where the text says{where} (score {score:.2f}).",
+        where = f": {named}" if named else ""
+        return Verdict(f"No lesion found where the text says (score {score:.2f}){where}.",
                        empty_named=empty_named, found=False)
     total = int(m.sum())
     if total == 0:

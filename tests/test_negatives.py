@@ -206,3 +206,13 @@ def test_training_mixes_negatives_and_real_ct(tmp_path, monkeypatch):
     assert data["val_cases"]["negative"] > 0 and data["val_cases"]["ct"] == 1
     rows = list(csv.DictReader(open(out / "log.csv")))
     assert rows[-1]["val_clean_rate"] != "" and rows[-1]["presence"] == ""  # tiny has no presence head
+
+
+def test_healthy_training_texts_come_mostly_from_the_positive_captions(tmp_path):
+    images = [_png(tmp_path / f"n{i}.png", np.full((20, 20), 90, np.uint8)) for i in range(100)]
+    captions = ["Bilateral pulmonary infection, six infected areas, upper middle lower left lung and "
+                "upper middle lower right lung."]
+    texts = [c.text for c in healthy_cases(images, texts_per_image=3, seed=0, captions=captions)]
+    share = texts.count(captions[0]) / len(texts)
+    assert 0.5 < share < 0.75  # CAPTION_SHARE of them, the rest random texts
+    assert len(set(texts)) > 20

@@ -172,3 +172,18 @@ def test_verdict_names_the_other_side():
     assert not v.agrees
     assert "The text names the left lower lung; the lesions found lie on the right." in v.notes
     assert ("left", "lower") in v.empty_named
+
+
+def test_dice_term_counts_only_cases_with_a_lesion():
+    """Soft Dice of an empty target punishes any faint mass; negatives are taught by BCE and the
+    presence term instead, so adding them to a batch leaves the positives' Dice term as it was."""
+    model = ssa.create_model("tiny", presence_head=True)
+    out = model(torch.rand(2, 1, 64, 64), [TEXT, TEXT])
+    positive = torch.zeros(1, 1, 64, 64)
+    positive[0, :, 40:50, 40:50] = 1
+    both = ssa_loss(out, torch.cat([positive, torch.zeros(1, 1, 64, 64)]), model.config)
+    from ssa.losses import dice_loss
+
+    assert both["dice"].item() == pytest.approx(dice_loss(out.logits[:1], positive).item())
+    none = ssa_loss(out, torch.zeros(2, 1, 64, 64), model.config)
+    assert none["dice"].item() == 0.0 and none["bce"].item() > 0

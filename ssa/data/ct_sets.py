@@ -34,7 +34,7 @@ What each reader reads (local copies under ``~/data/ct/``; none of it is in this
   the patient side of its MosMed mask (NIfTI affine, radiological display). LViT's split also
   puts slices of one study in several splits (:func:`mosmedplus_study_splits`).
 
-**Volumes** (NIfTI via nibabel, NRRD via :func:`read_nrrd`) are reoriented from their affine so
+**Volumes** (NIfTI via nibabel, NRRD via :func:`read_nrrd`; :mod:`ssa.data.ct_volumes`) are reoriented from their affine so
 that rows run anterior -> posterior and columns from the patient's right to the patient's left
 (radiological: the patient's left on the image right, anterior up), sliced axially, put in a
 lung window (level -600, width 1500 HU: -1350 HU and below -> 0, +150 HU and above -> 255,
@@ -45,7 +45,7 @@ kept unless ``include_empty=True``. Splits are by volume (never one volume in tw
 seeded and deterministic (:func:`split_groups`).
 
 **Texts** of every set here except MosMedData+ are *derived from the masks* (nobody wrote
-them): QaTa-COV19's caption template, e.g. "Unilateral pulmonary infection, one infected area,
+them; :mod:`ssa.data.ct_captions`): QaTa-COV19's caption template, e.g. "Unilateral pulmonary infection, one infected area,
 lower left lung." (:func:`derive_caption`). Sides are the patient's; levels are thirds of the
 lung's vertical extent in the image (for an axial slice: anterior / middle / posterior), one
 per lesion by its centroid; the count is the number of (side, level) cells, as in QaTa.
@@ -53,24 +53,31 @@ per lesion by its centroid; the count is the number of (side, level) cells, as i
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
-import math
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ssa.data.ct_captions import DERIVED_NOTE, derive_caption, empty_caption
+from ssa.data.ct_volumes import (
+    AIR_HU,
+    centre_padding,
+    estimate_lungs,
+    hu_to_uint8,
+    load_volume,
+    read_nrrd,
+    to_radiological,
+    volume_midline,
+)
 from ssa.data.masks import load_mask
 from ssa.data.samples import DatasetError, Sample
 from ssa.data.tables import TextTable, add_table
 from ssa.files import atomic_write_json, write_png
-from ssa.imageio import LUNG_WINDOW, apply_window
-from ssa.laterality import SIDES, check_convention, image_half
+from ssa.imageio import LUNG_WINDOW
 
 __all__ = [
     "CT_SETS", "DERIVED_NOTE", "DatasetError", "Sample", "VolumePair", "derive_caption", "empty_caption", "estimate_lungs",
@@ -80,290 +87,8 @@ __all__ = [
 ]
 
 SPLITS = ("train", "val", "test")
-ZONES = ("upper", "middle", "lower")
-NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six")
-DERIVED_NOTE = "derived from the mask (QaTa-COV19 caption template), not written by a reader"
 
-MIN_LESION_SHARE = 2e-5  # lesions smaller than this share of the slice (5 px at 512^2) are specks
-BODY_HU = -500.0  # above: body (for the midline)
-LUNG_DARK_HU = -400.0  # below: air or lung
-OUTSIDE_AIR_HU = -900.0  # a dark region touching the border with a median below this is outside air
-MIDLINE_LUNG_SHARE = 0.02  # each lung must be this share of the slice to place the midline between them
-MIDLINE_LUNG_RATIO = 0.25  # ... and the smaller at least this share of the larger
-MIN_LUNG_SHARE = 0.005  # dark regions smaller than this share of the slice are not a lung
-AIR_HU = -1024.0  # what padding adds
 CACHE_VERSION = 1  # bump when what the cache holds changes
-
-
-# -- HU -> 8 bit ------------------------------------------------------------------------------
-
-
-def hu_to_uint8(hu: np.ndarray, level: float = LUNG_WINDOW[0], width: float = LUNG_WINDOW[1]) -> np.ndarray:
-    """Lung window: ``level - width/2`` HU -> 0, ``level + width/2`` HU -> 255, linear, clipped,
-    rounded (default W 1500 / L -600: -1350 HU -> 0, -600 HU -> 128, +150 HU -> 255)."""
-    return np.round(apply_window(np.asarray(hu, np.float32), level, width) * 255.0).astype(np.uint8)
-
-
-# -- volumes ----------------------------------------------------------------------------------
-
-_NRRD_TYPES = {
-    **dict.fromkeys(("signed char", "int8", "int8_t", "char"), "i1"),
-    **dict.fromkeys(("uchar", "unsigned char", "uint8", "uint8_t"), "u1"),
-    **dict.fromkeys(("short", "short int", "signed short", "signed short int", "int16", "int16_t"), "i2"),
-    **dict.fromkeys(("ushort", "unsigned short", "unsigned short int", "uint16", "uint16_t"), "u2"),
-    **dict.fromkeys(("int", "signed int", "int32", "int32_t"), "i4"),
-    **dict.fromkeys(("uint", "unsigned int", "uint32", "uint32_t"), "u4"),
-    "float": "f4",
-    "double": "f8",
-}
-
-
-def _vectors(text: str) -> list[list[float]]:
-    return [[float(v) for v in group.split(",")] for group in re.findall(r"\(([^)]*)\)", text)]
-
-
-def read_nrrd(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """A 3-D NRRD file (attached data, raw or gzip) -> ``(array [i, j, k], RAS affine 4x4)``.
-
-    Only what chest CT files use is read: ``type``, ``sizes``, ``endian``, ``encoding``,
-    ``space`` (left-posterior-superior or right-anterior-superior), ``space directions`` and
-    ``space origin``. Raises ValueError for anything else.
-    """
-    path = Path(path)
-    raw = path.read_bytes()
-    end = raw.find(b"\n\n")
-    if not raw.startswith(b"NRRD") or end < 0:
-        raise ValueError(f"{path}: not an NRRD file")
-    fields: dict[str, str] = {}
-    for line in raw[:end].decode("latin-1").splitlines()[1:]:
-        if not line.strip() or line.startswith("#") or ":=" in line:
-            continue
-        key, _, value = line.partition(":")
-        fields[key.strip().lower()] = value.strip()
-    if "data file" in fields or "datafile" in fields:
-        raise ValueError(f"{path}: detached NRRD data is not supported")
-    sizes = [int(s) for s in fields.get("sizes", "").split()]
-    if len(sizes) != 3:
-        raise ValueError(f"{path}: needs 3 dimensions, found sizes {fields.get('sizes')!r}")
-    kind = _NRRD_TYPES.get(fields.get("type", "").lower())
-    if kind is None:
-        raise ValueError(f"{path}: unsupported type {fields.get('type')!r}")
-    dtype = np.dtype(kind)
-    if dtype.itemsize > 1:
-        dtype = dtype.newbyteorder("<" if fields.get("endian", "little").lower() == "little" else ">")
-    body = raw[end + 2 :]
-    encoding = fields.get("encoding", "raw").lower()
-    if encoding in ("gzip", "gz"):
-        body = gzip.decompress(body)
-    elif encoding != "raw":
-        raise ValueError(f"{path}: unsupported encoding {encoding!r}")
-    count = math.prod(sizes)
-    if len(body) < count * dtype.itemsize:
-        raise ValueError(f"{path}: {len(body)} data bytes, expected {count * dtype.itemsize}")
-    data = np.frombuffer(body, dtype=dtype, count=count).reshape(sizes, order="F")
-    directions = _vectors(fields.get("space directions", ""))
-    origin = (_vectors(fields.get("space origin", "")) or [[0.0, 0.0, 0.0]])[0]
-    if len(directions) != 3 or any(len(v) != 3 for v in directions) or len(origin) != 3:
-        raise ValueError(f"{path}: needs 3 space directions and a 3-D space origin")
-    affine = np.eye(4)
-    affine[:3, :3] = np.array(directions).T
-    affine[:3, 3] = origin
-    space = fields.get("space", "").lower()
-    if space in ("left-posterior-superior", "lps"):
-        affine = np.diag([-1.0, -1.0, 1.0, 1.0]) @ affine
-    elif space not in ("right-anterior-superior", "ras"):
-        raise ValueError(f"{path}: unsupported space {fields.get('space')!r}")
-    return np.asarray(data), affine
-
-
-def load_volume(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """``(array, RAS affine)`` of a NIfTI (``.nii``, ``.nii.gz``; nibabel) or NRRD file."""
-    path = Path(path)
-    if path.name.lower().endswith((".nrrd", ".nhdr")):
-        return read_nrrd(path)
-    try:
-        import nibabel
-    except ImportError as exc:  # pragma: no cover - nibabel is installed where volumes are read
-        raise ValueError(f"{path}: reading NIfTI needs nibabel (pip install nibabel)") from exc
-    image = nibabel.load(str(path))
-    return np.asanyarray(image.dataobj), np.asarray(image.affine, dtype=np.float64)
-
-
-def to_radiological(data: np.ndarray, affine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Reorient a volume for radiological axial display, from its affine.
-
-    Returns ``(slices [S, H, W], affine of the (P, L, S) array)``: ``slices[k]`` is the k-th
-    axial slice counted from the inferior end, its rows run anterior -> posterior (anterior up)
-    and its columns from the patient's right to the patient's left (patient's left on the
-    image right). Axes are only permuted and flipped (no resampling).
-    """
-    from nibabel.orientations import (
-        apply_orientation,
-        axcodes2ornt,
-        inv_ornt_aff,
-        io_orientation,
-        ornt_transform,
-    )
-
-    data = np.asarray(data)
-    if data.ndim != 3:
-        raise ValueError(f"expected a 3-D volume, got shape {data.shape}")
-    transform = ornt_transform(io_orientation(affine), axcodes2ornt(("P", "L", "S")))
-    oriented = apply_orientation(data, transform)
-    new_affine = np.asarray(affine, np.float64) @ inv_ornt_aff(transform, data.shape)
-    return np.moveaxis(oriented, 2, 0), new_affine
-
-
-# -- lungs, midline, captions -----------------------------------------------------------------
-
-
-def _touches_border(component: np.ndarray) -> bool:
-    return bool(component[0].any() or component[-1].any() or component[:, 0].any() or component[:, -1].any())
-
-
-def estimate_lungs(image: np.ndarray, dark: float = LUNG_DARK_HU, outside_air: float | None = OUTSIDE_AIR_HU,
-                   min_share: float = MIN_LUNG_SHARE) -> np.ndarray:
-    """A rough lung mask (bool [H, W]) of an axial slice: regions darker than ``dark`` that are
-    at least ``min_share`` of the slice, less those touching the border whose median is below
-    ``outside_air`` (the air around the patient). Used only for the lungs' vertical extent."""
-    from scipy import ndimage
-
-    image = np.asarray(image, np.float32)
-    labels, n = ndimage.label(image < dark)
-    lungs = np.zeros(image.shape, bool)
-    if n == 0:
-        return lungs
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)
-    for i in np.nonzero(sizes >= max(1, min_share * image.size))[0]:
-        if i == 0:
-            continue
-        component = labels == i
-        if outside_air is not None and _touches_border(component) and np.median(image[component]) < outside_air:
-            continue
-        lungs |= component
-    return lungs
-
-
-def _side_extents(lungs: np.ndarray | None, lesion: np.ndarray, midline: float,
-                  convention: str) -> dict[str, tuple[int, int]]:
-    """Rows ``(top, bottom)`` spanned by each patient side's lung (with its lesions)."""
-    height, width = lesion.shape
-    region = lesion.copy() if lungs is None else (np.asarray(lungs, bool) | lesion)
-    everything = np.nonzero(region.any(axis=1))[0]
-    whole = (int(everything[0]), int(everything[-1])) if lungs is not None and everything.size else (0, height - 1)
-    if lungs is None:
-        return {side: whole for side in SIDES}
-    columns = np.arange(width)
-    extents = {}
-    for side in SIDES:
-        cols = columns > midline if image_half(side, convention) == "right" else columns <= midline
-        rows = np.nonzero(region[:, cols].any(axis=1))[0]
-        extents[side] = (int(rows[0]), int(rows[-1])) if rows.size else whole
-    return extents
-
-
-def derive_caption(
-    mask: np.ndarray,
-    lungs: np.ndarray | None = None,
-    midline: float | None = None,
-    *,
-    convention: str = "radiological",
-    finding: str = "infection",
-    adjective: str = "infected",
-    min_share: float = MIN_LESION_SHARE,
-) -> str | None:
-    """A QaTa-style caption *derived* from a slice's lesion mask; None for an empty mask.
-
-    Each lesion (8-connected component; specks under ``min_share`` of the slice are ignored
-    unless nothing else is left) is put on the patient's side of ``midline`` (a column
-    coordinate; default the image centre) under ``convention``, and in the upper / middle /
-    lower third of that side's lung rows by its centroid. Lung rows come from ``lungs`` (with
-    the lesions); without ``lungs`` the whole image height is the lung extent. The count is the
-    number of distinct (side, level) cells, as in QaTa-COV19: "Bilateral pulmonary infection,
-    two infected areas, upper left lung and lower right lung."
-    """
-    from scipy import ndimage
-
-    check_convention(convention)
-    lesion = np.asarray(mask).astype(bool)
-    if lesion.ndim != 2:
-        raise ValueError(f"mask must be 2-D [H, W], got shape {lesion.shape}")
-    if not lesion.any():
-        return None
-    height, width = lesion.shape
-    mid = (width - 1) / 2.0 if midline is None else float(midline)
-    labels, n = ndimage.label(lesion, structure=np.ones((3, 3), bool))
-    index = np.arange(1, n + 1)
-    areas = ndimage.sum(lesion, labels, index)
-    centres = ndimage.center_of_mass(lesion, labels, index)
-    keep = [i for i in range(n) if areas[i] >= min_share * height * width] or [int(np.argmax(areas))]
-    extents = _side_extents(lungs, lesion, mid, convention)
-    zones: dict[str, set[str]] = {side: set() for side in SIDES}
-    for i in keep:
-        cy, cx = centres[i]
-        half = "right" if cx > mid else "left"
-        side = next(s for s in SIDES if image_half(s, convention) == half)
-        top, bottom = extents[side]
-        share = (cy - top + 0.5) / max(bottom - top + 1, 1)
-        zones[side].add(ZONES[min(2, max(0, int(share * 3)))])
-    sides = [s for s in ("left", "right") if zones[s]]
-    count = sum(len(z) for z in zones.values())
-    places = " and ".join(" ".join(z for z in ZONES if z in zones[s]) + f" {s} lung" for s in sides)
-    lateral = "Bilateral" if len(sides) == 2 else "Unilateral"
-    return f"{lateral} pulmonary {finding}, {NUMBER_WORDS[count]} {adjective} area{'' if count == 1 else 's'}, {places}."
-
-
-def empty_caption(finding: str = "infection") -> str:
-    """The derived text of a slice without lesion pixels (kept only with ``include_empty``)."""
-    return f"No pulmonary {finding}."
-
-
-def _volume_midline(slices: np.ndarray, affine: np.ndarray, ks: Sequence[int]) -> tuple[float, str]:
-    """Column of the patient's midline in the oriented slices, and how it was found (median
-    over slices ``ks``): halfway between the outer edges of the two lungs where both are in the
-    field of view (the two largest dark regions, of similar size, side by side); else the centre of the body's left-right extent where the body is wholly in
-    it; else the scanner's x = 0 (the isocentre; a cropped volume); else the image centre."""
-    from scipy import ndimage
-
-    _, height, width = slices.shape
-    centres = []
-    for k in ks:
-        labels, n = ndimage.label(estimate_lungs(slices[k]))
-        sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
-        two = [i + 1 for i in np.argsort(-sizes)[:2] if sizes[i] >= MIDLINE_LUNG_SHARE * height * width]
-        if len(two) < 2 or sizes[two[1] - 1] < MIDLINE_LUNG_RATIO * sizes[two[0] - 1]:
-            continue
-        spans = sorted((np.nonzero((labels == i).any(axis=0))[0][[0, -1]] for i in two), key=lambda c: c[0])
-        side_by_side = spans[0][1] - spans[1][0] <= 0.05 * width and spans[1][0] - spans[0][0] >= 0.2 * width
-        if side_by_side and spans[0][0] > 0 and max(spans[0][1], spans[1][1]) < width - 1:
-            centres.append((spans[0][0] + max(spans[0][1], spans[1][1])) / 2.0)
-    if centres:
-        return float(np.median(centres)), "lungs"
-    for k in ks:
-        labels, n = ndimage.label(slices[k] > BODY_HU)
-        if n == 0:
-            continue
-        body = labels == (1 + int(np.argmax(np.bincount(labels.ravel())[1:])))
-        cols = np.nonzero(body.any(axis=0))[0]
-        if cols[0] > 0 and cols[-1] < width - 1:
-            centres.append((cols[0] + cols[-1]) / 2.0)
-    if centres:
-        return float(np.median(centres)), "body"
-    # x(row, col, k) = A[0, 0] * row + A[0, 1] * col + A[0, 2] * k + A[0, 3]; solve x = 0 mid-slice
-    a = affine[0]
-    if abs(a[1]) > 1e-6:
-        k = ks[len(ks) // 2] if len(ks) else (slices.shape[0] - 1) / 2.0
-        col = -(a[0] * (height - 1) / 2.0 + a[2] * k + a[3]) / a[1]
-        if -width <= col <= 2 * width:
-            return float(col), "scanner x = 0"
-    return (width - 1) / 2.0, "image centre"
-
-
-def _centre_padding(width: int, midline: float) -> tuple[int, int]:
-    """``(left, right)`` columns of padding that put ``midline`` at the image's centre."""
-    left, right = midline + 0.5, width - 0.5 - midline
-    pad = round(abs(right - left))
-    return (pad, 0) if right > left else (0, pad)
 
 
 # -- splits -----------------------------------------------------------------------------------
@@ -479,8 +204,8 @@ def _slice_volume(pair: VolumePair, folder: Path, params: dict) -> list[dict]:
     lesion, _ = to_radiological(np.isin(mask_data, labels) if labels else mask_data > 0, mask_affine)
     with_lesion = [k for k in range(lesion.shape[0]) if lesion[k].any()]
     keep = list(range(lesion.shape[0])) if params["include_empty"] else with_lesion
-    midline, how = _volume_midline(hu, affine, with_lesion or keep)
-    pad_left, pad_right = _centre_padding(hu.shape[2], midline)
+    midline, how = volume_midline(hu, affine, with_lesion or keep)
+    pad_left, pad_right = centre_padding(hu.shape[2], midline)
     rows = []
     for k in keep:
         h = np.pad(hu[k], ((0, 0), (pad_left, pad_right)), constant_values=AIR_HU)

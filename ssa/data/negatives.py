@@ -167,15 +167,31 @@ def random_text(rng: np.random.Generator) -> str:
     return referring_text(regions[0], int(rng.integers(len(TEMPLATES))))
 
 
+CAPTION_SHARE = 0.6  # share of a healthy image's training texts drawn from the real captions
+
+
 def healthy_cases(images: Sequence[Path], texts_per_image: int = 1, seed: int = 0,
-                  texts: Sequence[str] | None = None) -> list[Sample]:
+                  texts: Sequence[str] | None = None, captions: Sequence[str] = ()) -> list[Sample]:
     """Negatives from normal chest X-rays: each image with ``texts`` (all of them, as
-    evaluation asks), or with ``texts_per_image`` random texts (:func:`random_text`, training)."""
+    evaluation asks), or with ``texts_per_image`` training texts: :data:`CAPTION_SHARE` of them
+    drawn from ``captions`` (the positive cases' own texts), the rest :func:`random_text`.
+
+    Why the captions: a third of QaTa's captions are the same six-zone bilateral sentence, so a
+    model whose negatives use other words learns "this sentence means a lesion" (measured: it
+    called that sentence present on healthy X-rays, score 0.9-1.0, while its other texts were
+    absent). With the positives' texts the words carry no answer; only the image can.
+    """
     rng = np.random.default_rng(seed)
     out: list[Sample] = []
+
+    def training_text() -> str:
+        if captions and rng.random() < CAPTION_SHARE:
+            return captions[int(rng.integers(len(captions)))]
+        return random_text(rng)
+
     for path in images:
         path = Path(path)
-        chosen = list(texts) if texts is not None else [random_text(rng) for _ in range(texts_per_image)]
+        chosen = list(texts) if texts is not None else [training_text() for _ in range(texts_per_image)]
         for j, text in enumerate(chosen):
             out.append(Sample(image=path, mask=None, text=text, modality="xray",
                               key=f"normal/{path.stem}#healthy{j}"))
@@ -198,6 +214,6 @@ def negative_parts(report: Sequence[Sample], normals_root: str | Path | None, sp
     }
     if normals_root:
         images = read_normal_xrays(normals_root, split, seed=0)
-        parts["healthy"] = (healthy_cases(images, texts_per_image=3, seed=seed) if vary_text
-                            else healthy_cases(images, texts=HEALTHY_EVAL_TEXTS))
+        parts["healthy"] = (healthy_cases(images, texts_per_image=3, seed=seed, captions=[s.text for s in report])
+                            if vary_text else healthy_cases(images, texts=HEALTHY_EVAL_TEXTS))
     return parts
