@@ -45,7 +45,7 @@ if [ "${STAGE:-all}" = all ]; then
         --normals-root "$NORMALS" --ct-data "${CT_DATA[@]}" --ct-share 0.1 \
         --set outside_region=sides --set 'lung_band=[0.05,0.8]' \
         --init "$RUN/init" --steps 2600 --batch-size 8 --lr 3e-4 --warmup 100 \
-        --eval-every 500 --val-size 200 --time-budget 2200 --seed 0 --threads 2 --out "$RUN"
+        --eval-every 500 --val-size 200 --time-budget 2000 --seed 0 --threads 2 --out "$RUN"
 fi
 
 mkdir -p "$DEST/eval"

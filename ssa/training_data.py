@@ -40,12 +40,15 @@ def _shares(mode: str, referring_share: float, synthetic_share: float, negative_
 
 def _mix(cases: RealCases, shares: dict[str, float], synthetic, negatives=None, ct=None) -> tuple[object, dict[str, int]]:
     """A MixedSource over the parts with a positive share; one epoch = one pass over the
-    largest-share real part. Returns the source and each part's case count."""
+    largest-share real part. Returns the source and each part's case count.
+
+    ``negatives``: ``[(source, weight)]`` (weights sum to 1), each its own part with
+    ``weight * shares["negative"]`` of the epoch. Not one nested MixedSource: a part serves its
+    first ``share * length`` indices, so a nested mix whose first kind is larger than that
+    would serve that kind alone (it did: healthy X-rays were never drawn)."""
     parts = {"report": SampleSource(cases.report), "referring": SampleSource(cases.referring)}
     if synthetic is not None:
         parts["synthetic"] = synthetic
-    if negatives is not None:
-        parts["negative"] = negatives
     if ct is not None:
         parts["ct"] = ct
     for name in ("report", "referring"):
@@ -53,8 +56,12 @@ def _mix(cases: RealCases, shares: dict[str, float], synthetic, negatives=None, 
             raise SystemExit(f"no {name} cases in the {cases.split} split (the texts name both sides nowhere?)")
     anchor = "report" if shares["report"] > 0 else "referring"
     length = round(len(parts[anchor]) / shares[anchor])
-    used = [(parts[k], shares[k]) for k in ("report", "referring", "synthetic", "negative", "ct") if shares.get(k, 0) > 0]
-    return MixedSource(used, length), {k: len(v) for k, v in parts.items()}
+    used = [(parts[k], shares[k]) for k in ("report", "referring", "synthetic", "ct") if shares.get(k, 0) > 0]
+    counts = {k: len(v) for k, v in parts.items()}
+    if negatives and shares.get("negative", 0) > 0:
+        used += [(source, weight * shares["negative"]) for source, weight in negatives]
+        counts["negative"] = sum(len(source) for source, _ in negatives)
+    return MixedSource(used, length), counts
 
 
 # Shares of the negative part of an epoch: healthy lungs are the commonest "no" a user meets.
@@ -63,16 +70,17 @@ def _mix(cases: RealCases, shares: dict[str, float], synthetic, negatives=None, 
 NEGATIVE_MIX = {"wrong_side": 0.5, "empty_zone": 0.1, "healthy": 0.4}
 
 
-def negative_source(cases: RealCases, normals_root: str | None, split: str, convention: str,
-                    lung_band: tuple[float, float], seed: int = 0, vary_text: bool = True,
-                    progress: bool = False) -> tuple[MixedSource, dict[str, int]]:
-    """The negative part of a training epoch, mixed by :data:`NEGATIVE_MIX`, and its counts."""
+def negative_sources(cases: RealCases, normals_root: str | None, split: str, convention: str,
+                     lung_band: tuple[float, float], seed: int = 0, vary_text: bool = True,
+                     progress: bool = False) -> tuple[list[tuple[SampleSource, float]], dict[str, int]]:
+    """The negative kinds of a training epoch as ``[(source, weight)]``, weighted by
+    :data:`NEGATIVE_MIX` over the kinds present (the weights sum to 1), and their counts."""
     parts = negative_parts(cases.report, normals_root, split, convention, lung_band, seed, vary_text, progress)
-    used = [(SampleSource(parts[k]), NEGATIVE_MIX[k]) for k in NEGATIVE_MIX if parts[k]]
-    if not used:
+    present = [k for k in NEGATIVE_MIX if parts[k]]
+    if not present:
         raise SystemExit(f"--negative-share: no negative cases in the {split} split")
-    length = sum(len(src) for src, _ in used)
-    return MixedSource(used, length), {k: len(v) for k, v in parts.items()}
+    total = sum(NEGATIVE_MIX[k] for k in present)
+    return [(SampleSource(parts[k]), NEGATIVE_MIX[k] / total) for k in present], {k: len(v) for k, v in parts.items()}
 
 
 def ct_sources(specs: list[str], mode: str, convention: str, seed: int = 0, verbose: bool = False
@@ -148,7 +156,7 @@ def build_data(
     neg_train = None
     neg_counts: dict[str, int] = {}
     if shares["negative"] > 0:
-        neg_train, neg_counts = negative_source(train, getattr(args, "normals_root", None), "train", convention,
+        neg_train, neg_counts = negative_sources(train, getattr(args, "normals_root", None), "train", convention,
                                                 lung_band, seed=args.seed, vary_text=True, progress=verbose)
     ct_train = None
     ct_counts: dict[str, dict[str, int]] = {}

@@ -208,6 +208,30 @@ def test_training_mixes_negatives_and_real_ct(tmp_path, monkeypatch):
     assert rows[-1]["val_clean_rate"] != "" and rows[-1]["presence"] == ""  # tiny has no presence head
 
 
+def test_an_epoch_draws_every_kind_of_negative(tmp_path):
+    """Each negative kind is its own part of the epoch: a nested mix served only its first kind
+    (wrong side) and never a healthy X-ray."""
+    import argparse
+
+    from ssa.training_data import build_data
+    from tests.sgseg_fixture import make_sgseg
+
+    qata = make_sgseg(tmp_path / "QaTa", counts={"train": 30, "valid": 6, "test": 3})
+    normals = tmp_path / "normals"
+    for i in range(200):
+        _png(normals / "Normal" / f"Normal-{3000 + i}.png", np.full((32, 32), 60, np.uint8))
+    args = argparse.Namespace(dataset="qata", data_root=str(qata), mode="mixed", text_convention="auto",
+                              referring_share=0.3, synthetic_share=0.0, negative_share=0.4, normals_root=str(normals),
+                              ct_data=[], ct_share=0.0, seed=0, val_size=0, augment=False, modality="xray",
+                              train_size=10)
+    train, _, info = build_data(args, 32, "radiological", verbose=False)
+    keys = [train.source[i].key for i in range(len(train.source))]
+    kinds = {k.rpartition("#")[2].rstrip("0123456789") for k in keys if "#" in k}
+    assert {"wrong_side", "healthy"} <= kinds, kinds
+    healthy = sum(k.split("#")[-1].startswith("healthy") for k in keys)
+    assert healthy == pytest.approx(0.4 * 0.4 / (0.5 + 0.4 + 0.1 * ("empty_zone" in kinds)) * len(keys), abs=2)
+
+
 def test_healthy_training_texts_come_mostly_from_the_positive_captions(tmp_path):
     images = [_png(tmp_path / f"n{i}.png", np.full((20, 20), 90, np.uint8)) for i in range(100)]
     captions = ["Bilateral pulmonary infection, six infected areas, upper middle lower left lung and "
