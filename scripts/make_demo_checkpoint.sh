@@ -18,7 +18,7 @@
 #   NORMALS_ROOT: the COVID-19 Radiography Database (its Normal/ folder; ssa.data.normals)
 #   CT_ROOT:      Inf-Net's Dataset/ parent (the COVID-19 CT segmentation set; ssa.data.ct_sets)
 #   PYRADIOMICS_ROOT: optional, pyradiomics' source tree with data/lung{1,2}_{image,label}.nrrd
-#   docs/training.md says where each comes from.        About 100 min on 2 CPU cores.
+#   docs/training.md says where each comes from.   About an hour on 2 CPU cores (33 min training).
 #   STAGE=eval bash scripts/make_demo_checkpoint.sh ...   re-runs the steps after training.
 set -euo pipefail
 cd "$(dirname "$0")/.."
