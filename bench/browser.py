@@ -1,7 +1,7 @@
 """What a browser user waits for: from the Segment click to the new overlay drawn, beside the model.
 
     python bench/browser.py [--checkpoint checkpoints/ssa-demo] [--image examples/qata_unilateral_left.png]
-                            [--n 20] [--warmup 2] [--threads 0] [--timeout 60]
+                            [--n 20] [--warmup 2] [--threads 0] [--pin] [--timeout 60]
                             [--out bench/results/results.json]
 
 The demo is built and served IN THIS PROCESS on a free loopback port, as ``bench/request.py``
@@ -59,13 +59,21 @@ this process, on the demo's model thread, on the same image and prompts (text ca
 the two timed apart. Targets (reported, not enforced): click-to-drawn (new image) p50 <= 3x
 the model's ``set_image`` + ``predict`` p50; ``/segment`` through gradio_client p50 <= 4x.
 Results: section "browser" of ``--out`` (written atomically), with the machine (cores, torch
-threads of the model thread, Chromium and Playwright versions). Server, client and the
+threads of the model thread, Chromium and Playwright versions, pinning). Server, client and the
 Playwright driver's Python side share this process; Chromium and the driver run in their own.
+
+On one small machine the browser is not a bystander: headless Chromium spends about as much
+CPU per click as the server (software rendering, decoding, the page's update), on the same
+cores, and the model's threads wait for it. ``--pin`` puts Chromium on the last core and this
+process (server, model, client) on the others, with as many torch threads as those cores:
+closer to a user whose browser runs on their own machine. The model-only figure is then
+measured on those cores too.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata
 import os
 import sys
@@ -162,6 +170,34 @@ ARM_JS = """(timeoutMs) => {
     overlay.addEventListener('load', check, true);
   });
 }"""
+
+
+# -- cores ----------------------------------------------------------------------------------------
+
+
+def pin_process(pid: int, cpus: set[int]) -> None:
+    """Every thread of process ``pid`` onto ``cpus`` (threads made later inherit their maker's)."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, ValueError):  # a thread may end meanwhile
+            os.sched_setaffinity(int(task.name), cpus)
+
+
+CHROMIUM_PROCESSES = ("chromium", "chrome", "chrome_crashpad_handler", "headless_shell")
+
+
+def pin_chromium(cpus: set[int]) -> int:
+    """Every Chromium process (browser, zygotes, GPU, network, renderers) onto ``cpus``. The
+    ones a zygote forks write their whole command line into argv[0], spaces and all. Returns
+    how many processes it pinned."""
+    pinned = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                argv0 = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+                if Path(argv0.split()[0]).name in CHROMIUM_PROCESSES:
+                    pin_process(int(entry.name), cpus)
+                    pinned += 1
+    return pinned
 
 
 # -- model only -----------------------------------------------------------------------------------
@@ -472,8 +508,11 @@ def ratios(model: dict[str, dict[str, float]], browser: dict[str, Any], client: 
 
 def print_table(r: dict[str, Any]) -> None:
     m, b, c = r["model_only"], r["browser"], r["gradio_client"]["segment"]
+    pin = r["machine"]["pinned"]
+    where = "" if not pin else f"; server on cores {pin['server_cpus']}, Chromium on {pin['browser_cpus']}"
     print(f"\nwhat a user waits, {r['checkpoint']} on {Path(r['image']).name} "
-          f"({r['machine']['cores']} cores, {r['machine']['threads']} torch threads, Chromium {r['machine']['chromium']}):")
+          f"({r['machine']['cores']} cores, {r['machine']['threads']} torch threads{where}, "
+          f"Chromium {r['machine']['chromium']}):")
     print(f"  {'':46s} {'p50 ms':>8s} {'p90 ms':>8s} {'ratio':>7s}")
     rows = [(f"model only: {k}", m[k], None) for k in m]
     rows += [(f"browser, {s}: click to drawn", b[s]["click_to_drawn"], r["ratios"][f"click_to_drawn, {s} / model {ref}"])
@@ -524,21 +563,38 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2, help="untimed ones first (default 2)")
     parser.add_argument("--threads", type=int, default=0,
                         help="torch threads (default 0: torch's own); 1 where another job holds the cores")
+    parser.add_argument("--pin", action="store_true",
+                        help="Chromium on the last core, the server (and model) on the others, torch threads "
+                             "as many as those unless --threads: as if the browser ran on another machine")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds one click may take (default 60)")
     parser.add_argument("--out", default=str(RESULTS), help="results file (section 'browser')")
     args = parser.parse_args(argv)
     if args.n < 1 or args.warmup < 0 or args.timeout <= 0:
         parser.error("--n must be >= 1, --warmup >= 0, --timeout > 0")
+    if args.pin and len(os.sched_getaffinity(0)) < 2:
+        parser.error("--pin needs at least 2 cores")
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, open_tab
+    from tests.test_browser import CHROMIUM
 
     if not Path(CHROMIUM).exists():
         print(f"bench/browser.py: {CHROMIUM} not installed (apt-get install -y chromium)", file=sys.stderr)
         return 2
+    cores = sorted(os.sched_getaffinity(0))
+    pinned = {"server_cpus": cores[:-1], "browser_cpus": cores[-1:]} if args.pin else None
+    if pinned:  # every thread now; those made later (model, server, driver) inherit it
+        pin_process(os.getpid(), set(pinned["server_cpus"]))
+    try:
+        return run(args, argv, pinned)
+    finally:
+        if pinned:
+            pin_process(os.getpid(), set(cores))
+
+
+def run(args: argparse.Namespace, argv: Sequence[str] | None, pinned: dict[str, list[int]] | None) -> int:
     import torch
     from playwright.sync_api import sync_playwright
 
@@ -546,11 +602,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ssa.analysis import prepare_image
     from ssa.model_thread import ModelThread
     from ssa.webui import app, content
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, open_tab
 
     # As ssa-demo: the model loaded and run on one thread; model-only runs there too.
     model_thread = ModelThread()
-    if args.threads:
-        model_thread.run(torch.set_num_threads, args.threads)
+    threads = args.threads or (len(pinned["server_cpus"]) if pinned else 0)
+    if threads:
+        model_thread.run(torch.set_num_threads, threads)
     checkpoint, image = Path(args.checkpoint), Path(args.image)
     model = model_thread.run(ssa.load_model, checkpoint)
     pixels = prepare_image(image).image()
@@ -577,6 +635,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     open_tab(page, "Segment")
                     clicker, series = Clicker(page, model, rec, fresh, args.timeout), {}
                     for name in SERIES:
+                        if pinned:  # again: Chromium starts helper processes as it goes
+                            pinned["chromium_processes"] = pin_chromium(set(pinned["browser_cpus"]))
                         print(f"browser, {name}: {args.warmup} + {args.n} clicks ...", flush=True)
                         rows = browser_series(clicker, name, image, copies if name == "new image" else None,
                                               args.n, args.warmup)
@@ -604,7 +664,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parts=list(PARTS), client_parts=list(CLIENT_PARTS),
         command=" ".join(["python", "bench/browser.py", *(argv if argv is not None else sys.argv[1:])]),
         machine={**machine(), "threads": model_thread.run(torch.get_num_threads), "chromium": chromium,
-                 "playwright": importlib.metadata.version("playwright")},
+                 "playwright": importlib.metadata.version("playwright"), "pinned": pinned},
         date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     model_thread.close()
