@@ -271,6 +271,9 @@ class Analyzer:
                 notices.append(f"Image downscaled from {w}×{h} to {ww}×{wh} px for analysis; "
                                "the mask file is at the original size.")
             mask = file_size_mask(pred, image.original_size, float(threshold))
+            # On the mask the file gets, so the page's table and the CLI's JSON agree; measured
+            # once, for the table and the verdict.
+            findings = lesion_findings(mask, modality, self.config.convention, self.config.lung_band, regions)
             results.append(
                 Analysis(
                     text=pred.text,
@@ -278,12 +281,10 @@ class Analyzer:
                     mask=mask,
                     modality=modality,
                     regions=regions,
-                    # On the mask the file gets, so the page's table and the CLI's JSON agree.
-                    findings=lesion_findings(mask, modality, self.config.convention,
-                                             self.config.lung_band, regions),
+                    findings=findings,
                     notices=notices,
                     verdict=judge(mask, regions, pred.score, pred.present, modality, self.config.convention,
-                                  self.config.lung_band),
+                                  self.config.lung_band, findings=findings),
                     model_seconds=seconds,
                 )
             )

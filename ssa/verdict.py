@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ssa.findings import WHOLE, lesion_findings, side_fractions
+from ssa.findings import WHOLE, ZoneFinding, lesion_findings, side_fractions
 from ssa.spatial import ZONES, Region
 
 OFF_SHARE = 0.5  # less than this share of the outline where the text looks: "lies elsewhere"
@@ -64,13 +64,18 @@ def judge(
     modality: str = "xray",
     convention: str = "radiological",
     lung_band: tuple[float, float] = (0.1, 0.9),
+    findings: Sequence[ZoneFinding] | None = None,
 ) -> Verdict:
     """The verdict on one result: ``mask`` bool ``[H, W]`` (after the presence gate),
     ``regions`` the text located, ``score`` the presence probability, ``present`` the gate's
-    decision."""
+    decision; ``findings``: :func:`ssa.findings.lesion_findings` of the same mask and regions,
+    when the caller already has them (else measured here)."""
     m = np.asarray(mask, bool)
     named = describe(regions) if regions else ""
-    boxes = lesion_findings(m, modality, convention, lung_band, list(regions)) if regions else []
+    if not regions:
+        boxes: Sequence[ZoneFinding] = []
+    else:
+        boxes = findings if findings is not None else lesion_findings(m, modality, convention, lung_band, list(regions))
     # Every named box (zone, or a side's whole half) that holds (almost) nothing.
     empty_named = [(b.side, b.zone) for b in boxes
                    if b.named and b.lesion_pixels < EMPTY_ZONE_SHARE * max(b.zone_pixels, 1)]
