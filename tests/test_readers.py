@@ -143,6 +143,42 @@ def prompt_layout(root: Path) -> Path:
     return root
 
 
+# GuideDecoder's published layout: train.csv's rows in this (unsorted) order, 7 rows so that
+# int(0.8 * 7) = 5 train rows differs from round() or ceil() (6), and sorted order differs from
+# file order in both halves.
+GD_TRAIN = [
+    "Jun_coronacases_case8_100",
+    "Morozov_study_0297_12",
+    "bjorke_3",
+    "Jun_coronacases_case2_45",
+    "Morozov_study_0255_3",
+    "bjorke_1",  # the last two rows: val
+    "Jun_radiopaedia_4_85",
+]
+GD_TEST = ["Morozov_study_0300_7", "bjorke_9"]
+
+
+def guidedecoder(
+    root: Path,
+    train: list[str] = GD_TRAIN,
+    test: list[str] = GD_TEST,
+    prefix: str = "mask_",
+    text=text_of,
+) -> Path:
+    """GuideDecoder's layout, no val.csv: the Image column names the GT file (``prefix`` +
+    the image's name); the image is that name without ``mask_``."""
+    for split, names in (("Train", train), ("Test", test)):
+        for n in names:
+            png(root / split / "Images" / f"{n}.png", 60)
+            png(root / split / "GTs" / f"{prefix}{n}.png")
+        write_csv(
+            root / "prompt" / f"{split.lower()}.csv",
+            ["Image", "Description"],
+            [[f"{prefix}{n}.png", text(n)] for n in names],
+        )
+    return root
+
+
 def mosmed(root: Path) -> Path:
     for split, names in (("Train", ["1_10", "1_11"]), ("Val", ["2_5"]), ("Test", ["3_1"])):
         folder = root / f"{split}_Folder"
@@ -393,10 +429,13 @@ def test_prompt_layout(tmp_path: Path) -> None:
     ]
     assert [s.text for s in read_qata(root, "test")] == [TEXT]
     (root / "prompt/val.csv").unlink()
-    with pytest.raises(DatasetError, match="no val split"):
-        read_qata(root, "val")
-    with pytest.raises(DatasetError, match="image without a text row: .*p_3.png"):
-        read_qata(root, "train")  # p_3 now belongs to no CSV
+    for split in ("train", "val"):
+        with pytest.raises(DatasetError, match="image without a text row: .*p_3.png"):
+            read_qata(root, split)  # p_3 now belongs to no CSV
+    (root / "Train/Images/p_3.png").unlink()
+    # No val.csv: GuideDecoder's split of train.csv's 2 rows, int(0.8 * 2) = 1 train row.
+    assert [s.key for s in read_qata(root, "train")] == ["p_1"]
+    assert [s.key for s in read_qata(root, "val")] == ["p_2"]
 
 
 def test_prompt_bad_columns(tmp_path: Path) -> None:
@@ -455,6 +494,139 @@ def test_mosmed(tmp_path: Path) -> None:
         read_mosmed(root, "val")
     assert str(root / "Val_Folder/labelcol/2_5.png") in str(info.value)  # same name, no mask_
     assert str(root / "Val_Folder/img/2_5.png") in str(info.value)
+
+
+@pytest.mark.parametrize("prefix", ["mask_", ""])
+def test_mosmed_guidedecoder_layout(tmp_path: Path, prefix: str) -> None:
+    """GuideDecoder's MosMedData+: train = train.csv's first int(0.8 * 7) = 5 rows in file
+    order, val = the last 2, whether or not the Image column has the mask_ prefix."""
+    root = guidedecoder(tmp_path / "mosmed", prefix=prefix)
+    train, val, test = (read_mosmed(root, split) for split in ("train", "val", "test"))
+    assert [s.key for s in train] == sorted(GD_TRAIN[:5])
+    assert [s.key for s in val] == sorted(GD_TRAIN[5:]) == ["Jun_radiopaedia_4_85", "bjorke_1"]
+    assert [s.key for s in test] == sorted(GD_TEST)
+    assert {s.modality for s in train + val + test} == {"ct"}
+    s = val[1]
+    assert s == Sample(
+        root / "Train/Images/bjorke_1.png",
+        root / f"Train/GTs/{prefix}bjorke_1.png",
+        text_of("bjorke_1"),
+        "ct",
+        "bjorke_1",
+    )
+    assert test[0].mask == root / f"Test/GTs/{prefix}Morozov_study_0300_7.png"
+    # Every entry point to MosMedData+ reads the same cases.
+    from ssa.data.ct_sets import read_ct_set
+
+    assert read_dataset("mosmed", root, "val") == val == read_ct_set("mosmedplus", root, "val")
+
+
+def test_mosmed_guidedecoder_split_is_by_row_position(tmp_path: Path) -> None:
+    """10 rows in reverse-sorted order: the last 2 *rows* are val, not the last 2 keys."""
+    names = [f"case_{i}" for i in range(9, -1, -1)]
+    root = guidedecoder(tmp_path, train=names)
+    assert [s.key for s in read_mosmed(root, "val")] == ["case_0", "case_1"]
+    assert [s.key for s in read_mosmed(root, "train")] == [f"case_{i}" for i in range(2, 10)]
+    # 11 rows, the last repeating the first: int(8.8) = 8 train rows; the repeated case stays
+    # in train (never in two splits).
+    rows = [[f"mask_{n}.png", text_of(n)] for n in [*names, names[0]]]
+    write_csv(root / "prompt/train.csv", ["Image", "Description"], rows)
+    assert [s.key for s in read_mosmed(root, "val")] == ["case_0", "case_1"]
+    assert "case_9" in {s.key for s in read_mosmed(root, "train")}
+
+
+def test_qata_prompt_layout_without_val_csv(tmp_path: Path) -> None:
+    """QaTa as GuideDecoder publishes it (no val.csv): val is train.csv's last 20%."""
+    names = [f"covid_{i}" for i in (7, 2, 9, 0, 5, 1, 8, 3, 6, 4)]
+    root = guidedecoder(tmp_path, train=names, test=["test_1"])
+    train, val = read_qata(root, "train"), read_qata(root, "val")
+    assert [s.key for s in val] == ["covid_4", "covid_6"]
+    assert [s.key for s in train] == sorted(names[:8])
+    assert {s.modality for s in train + val} == {"xray"}
+    assert val[0].mask == root / "Train/GTs/mask_covid_4.png"
+    assert [s.key for s in read_qata(root, "test")] == ["test_1"]
+    # A val.csv brings back today's behaviour: train.csv is all train, val.csv is val.
+    write_csv(root / "prompt/val.csv", ["Image", "Description"], [["mask_covid_extra.png", TEXT]])
+    png(root / "Train/Images/covid_extra.png"), png(root / "Train/GTs/mask_covid_extra.png")
+    assert [s.key for s in read_qata(root, "train")] == sorted(names)
+    assert [s.key for s in read_qata(root, "val")] == ["covid_extra"]
+
+
+@pytest.mark.parametrize("prefix", ["mask_", ""])
+def test_guidedecoder_problems_all_reported(tmp_path: Path, prefix: str) -> None:
+    root = guidedecoder(tmp_path, prefix=prefix)
+    gts, images = root / "Train/GTs", root / "Train/Images"
+    (gts / f"{prefix}bjorke_3.png").unlink()  # a train row
+    (images / "Morozov_study_0297_12.png").unlink()  # a train row
+    (images / "bjorke_1.png").unlink()  # a val row: reported when val is read
+    with pytest.raises(DatasetError) as info:
+        read_mosmed(root, "train")
+    err = info.value
+    assert str(err).splitlines()[0] == f"MosMedData+ (prompt layout) at {root}: 2 problems in the train split"
+    assert err.problems == [
+        f"missing image for 'Morozov_study_0297_12': expected {images / 'Morozov_study_0297_12.png'}",
+        f"missing mask for 'bjorke_3': expected {gts / f'{prefix}bjorke_3.png'}",  # as the CSV names it
+    ]
+    with pytest.raises(DatasetError) as info:
+        read_mosmed(root, "val")
+    assert info.value.problems == [f"missing image for 'bjorke_1': expected {images / 'bjorke_1.png'}"]
+
+    # A CSV without the Description column: that, and every image it leaves without text.
+    write_csv(root / "prompt/test.csv", ["Image", "Caption"], [[f"{prefix}{n}.png", TEXT] for n in GD_TEST])
+    with pytest.raises(DatasetError) as info:
+        read_mosmed(root, "test")
+    problems = info.value.problems
+    assert len(problems) == 3
+    assert problems[0] == (
+        f"{root / 'prompt/test.csv'}: needs columns Image and Description (or image,text /"
+        " image,prompt); found ['Image', 'Caption']"
+    )
+    assert all(p.startswith("image without a text row: ") for p in problems[1:])
+    (root / "prompt/train.csv").unlink()
+    with pytest.raises(DatasetError, match=r"text file not found: expected .*prompt/train\.csv"):
+        read_mosmed(root, "val")
+
+
+def test_mosmed_layout_detection(tmp_path: Path) -> None:
+    """LViT's and GuideDecoder's layouts are told apart by what exists; LViT's wins if both."""
+    lvit, gd = mosmed(tmp_path / "lvit"), guidedecoder(tmp_path / "gd")
+    assert [s.key for s in read_mosmed(lvit, "val")] == ["2_5"]
+    assert [s.key for s in read_mosmed(gd, "val")] == ["Jun_radiopaedia_4_85", "bjorke_1"]
+    (lvit / "Val_Folder/img/2_5.png").unlink()
+    (gd / "Train/Images/bjorke_1.png").unlink()
+    with pytest.raises(DatasetError, match=r"^MosMedData\+ \(LViT layout\)"):
+        read_mosmed(lvit, "val")
+    with pytest.raises(DatasetError, match=r"^MosMedData\+ \(prompt layout\)"):
+        read_mosmed(gd, "val")
+    # GuideDecoder's images without its prompt/ folder: still that layout, its CSV missing.
+    (gd / "prompt/train.csv").unlink()
+    (gd / "prompt/test.csv").unlink()
+    (gd / "prompt").rmdir()
+    with pytest.raises(DatasetError, match=r"prompt layout.*\n.*expected .*prompt/train\.csv"):
+        read_mosmed(gd, "train")
+    # Both layouts under one root: LViT's is read.
+    both = guidedecoder(mosmed(tmp_path / "both"))
+    assert [s.key for s in read_mosmed(both, "train")] == ["1_10", "1_11"]
+    # Neither: both layouts are named in the one error.
+    (tmp_path / "none/Images").mkdir(parents=True)
+    with pytest.raises(DatasetError, match="no known layout") as info:
+        read_mosmed(tmp_path / "none")
+    assert len(info.value.problems) == 2
+    assert "Train_Folder" in info.value.problems[0] and "prompt/{train,test}.csv" in info.value.problems[1]
+
+
+@pytest.mark.parametrize("dataset", ["mosmed", "mosmedplus"])
+def test_mosmed_guidedecoder_text_convention(tmp_path: Path, dataset: str) -> None:
+    """``--text-convention auto`` measures and converts GuideDecoder-layout MosMedData+ texts
+    like LViT-layout ones (masks on the image right, texts naming that side: viewer)."""
+    from ssa.data.prepare import prepare_real_cases
+
+    one_side = "Unilateral pulmonary infection, one infected area, lower right lung."
+    root = guidedecoder(tmp_path, text=lambda n: one_side)
+    cases = prepare_real_cases(dataset, root, "train", "report", "auto", "radiological")
+    assert cases.decision.texts == "viewer" and cases.decision.converted
+    assert cases.decision.n_compared == 5
+    assert {s.text for s in cases.report} == {one_side.replace("right", "left")}
 
 
 def test_csv_reader(tmp_path: Path) -> None:

@@ -28,11 +28,12 @@ What each reader reads (local copies under ``~/data/ct/``; none of it is in this
   ``masks/study_NNNN_mask.nii.gz``). Only the 50 masks (study_0255..0304) could be fetched; the
   CT studies were not (each is over the 4 MiB fetch limit), so this reader reports them
   missing until they are put in place.
-* ``mosmedplus`` -- MosMedData+ in LViT's layout (:func:`ssa.data.readers.read_mosmed`). Only
-  the text workbooks were found (``JIAQILITech/VT-MFLV``), no images. Their sides are not the
-  patient's: on the 785 Morozov slices, every one-side caption (238) names the side opposite to
-  the patient side of its MosMed mask (NIfTI affine, radiological display). LViT's split also
-  puts slices of one study in several splits (:func:`mosmedplus_study_splits`).
+* ``mosmedplus`` -- MosMedData+ in LViT's or GuideDecoder's layout
+  (:func:`ssa.data.readers.read_mosmed`). Only LViT's text workbooks were found
+  (``JIAQILITech/VT-MFLV``), no images. Their sides are not the patient's: on the 785 Morozov
+  slices, every one-side caption (238) names the side opposite to the patient side of its
+  MosMed mask (NIfTI affine, radiological display). LViT's split also puts slices of one study
+  in several splits (:func:`mosmedplus_study_splits`, which reads LViT's workbooks only).
 
 **Volumes** (NIfTI via nibabel, NRRD via :func:`read_nrrd`; :mod:`ssa.data.ct_volumes`) are reoriented from their affine so
 that rows run anterior -> posterior and columns from the patient's right to the patient's left
@@ -482,7 +483,8 @@ def mosmedplus_study_splits(root: str | os.PathLike) -> dict[str, list[str]]:
 
 
 def read_mosmedplus(root: str | os.PathLike, split: str = "train") -> list[Sample]:
-    """MosMedData+ slices with LViT's texts (as published): :func:`ssa.data.readers.read_mosmed`.
+    """MosMedData+ slices with their texts as published, in LViT's or GuideDecoder's layout:
+    :func:`ssa.data.readers.read_mosmed`.
 
     The texts name the sides opposite to the patient's; convert them before training
     (``--text-convention auto`` measures it). LViT's split is not study-disjoint

@@ -12,7 +12,10 @@ Layouts (detected from what exists under the data root; also in docs/design.md, 
               optionally with LViT's downloaded ``Train_text_for_Covid19.xlsx``,
               ``Test_text_for_Covid19.xlsx`` and ``Train_ID.xlsx`` / ``Val_ID.xlsx``.
 * raw Kaggle: ``{Train Set,Test Set}/{Images, Ground-truths}/`` + the LViT workbooks (QaTa).
-* prompt:     ``{Train,Test}/{Images,GTs}/`` + ``prompt/{train,val,test}.csv`` (QaTa).
+* prompt:     GuideDecoder's ``{Train,Test}/{Images,GTs}/`` + ``prompt/{train,test}.csv``
+              (QaTa and MosMed); the ``Image`` column names the mask in ``GTs/``, the image is
+              that name without ``mask_``. With ``prompt/val.csv`` val is its rows; without it
+              (as published) train is the first 80% of train.csv's rows, val the last 20%.
 * SGSeg:      ``images/{train,valid,test}/{images,masks}/`` + ``prompts/annotation.json``
               (QaTa at 224 px, see :mod:`ssa.data.sgseg`).
 * CSV:        ``image,mask,text[,modality][,split]`` with paths relative to the CSV file.
@@ -21,7 +24,8 @@ Layouts (detected from what exists under the data root; also in docs/design.md, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -176,41 +180,92 @@ def _qata_kaggle(root: Path, split: str, problems: list[str]) -> list[Sample]:
     return collect_samples(keys, texts, [folder], "xray", problems, expected=expected)
 
 
-def _qata_prompt(root: Path, split: str, problems: list[str]) -> list[Sample]:
+# GuideDecoder's split of a prompt layout without val.csv: this share of train.csv's rows (the
+# first ones, in file order) is train, the rest val.
+_PROMPT_TRAIN_SHARE = 0.8
+
+
+def _named_file(raw: str) -> str:
+    """The file a prompt CSV's ``Image`` cell names: its base name (``.png`` added when it has
+    no image extension)."""
+    base = raw.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return base if base.lower().endswith(IMAGE_EXTS) else f"{base}.png"
+
+
+def _prompt_split(texts: TextTable, split: str) -> list[str]:
+    """GuideDecoder's train/val split of a train.csv: of its ``n`` rows (file order), the first
+    ``int(0.8 * n)`` are train and the rest val. A key with rows on both sides stays in train,
+    so no case is in two splits."""
+    keys = [key for key, _ in texts.rows]
+    cut = int(_PROMPT_TRAIN_SHARE * len(keys))
+    train = list(dict.fromkeys(keys[:cut]))
+    if split == "train":
+        return train
+    taken = set(train)
+    return [key for key in dict.fromkeys(keys[cut:]) if key not in taken]
+
+
+def _prompt_layout(root: Path, split: str, problems: list[str], modality: str = "xray") -> list[Sample]:
+    """GuideDecoder's prompt layout (QaTa-COV19 ``modality="xray"``, MosMedData+ ``"ct"``).
+
+    ``{Train,Test}/{Images,GTs}/`` + ``prompt/{train,test}.csv`` (columns Image, Description;
+    also image,text / image,prompt). The ``Image`` cell names the mask in ``GTs/`` (QaTa:
+    ``mask_<image name>``); the image in ``Images/`` is that name without ``mask_``. With a
+    ``prompt/val.csv``, val is its rows (images in ``Train/`` or ``Val/``); without one (as
+    GuideDecoder publishes it), train is the first 80% of train.csv's rows and val the last
+    20% (:func:`_prompt_split`).
+    """
     prompt = root / "prompt"
-    table = find_file(f"{split}.csv", [prompt])
+    val_csv = find_file("val.csv", [prompt])
+    source = "train" if split == "val" and val_csv is None else split
+    table = find_file(f"{source}.csv", [prompt])
     if table is None:
-        what = "no val split in this layout" if split == "val" else "text file not found"
-        problems.append(f"{what}: expected {prompt / f'{split}.csv'}")
+        problems.append(f"text file not found: expected {prompt / f'{source}.csv'}")
         return []
     texts = TextTable()
     add_table(texts, table, problems)
+    names: dict[str, str] = {}
+    for key, raw in texts.rows:
+        names.setdefault(key, _named_file(raw))
+
+    def folder(name: str) -> ImageFolder:
+        return ImageFolder(root / name / "Images", root / name / "GTs", mask_names=names)
+
     if split == "test":
-        folders = [ImageFolder(root / "Test" / "Images", root / "Test" / "GTs")]
-        return collect_samples(texts.texts, texts, folders, "xray", problems)
+        return collect_samples(texts.texts, texts, [folder("Test")], modality, problems)
     # val images usually sit in Train/; an image is "without text" only if no CSV names it.
-    folders = [
-        ImageFolder(root / d / "Images", root / d / "GTs")
-        for d in ("Train", "Val")
-        if d == "Train" or (root / d).is_dir()
-    ]
+    folders = [folder(d) for d in ("Train", "Val") if d == "Train" or (root / d).is_dir()]
+    if val_csv is None:
+        return collect_samples(_prompt_split(texts, split), texts, folders, modality, problems)
     expected = set(texts.seen)
-    for other in ("train", "val"):
-        path = find_file(f"{other}.csv", [prompt])
-        if other != split and path is not None:
-            extra = TextTable()
-            add_table(extra, path, [])  # its own problems are reported when that split is read
-            expected |= extra.seen
-    return collect_samples(texts.texts, texts, folders, "xray", problems, expected=expected)
+    other = find_file(f"{'val' if split == 'train' else 'train'}.csv", [prompt])
+    if other is not None:
+        extra = TextTable()
+        add_table(extra, other, [])  # its own problems are reported when that split is read
+        expected |= extra.seen
+    return collect_samples(texts.texts, texts, folders, modality, problems, expected=expected)
 
 
-_QATA_LAYOUTS = (
-    (
-        "LViT layout",
-        lambda r: any((r / d).is_dir() for d in _LVIT_FOLDERS.values()),
-        _qata_lvit,
-        _LVIT_HINT,
-    ),
+def _is_lvit(root: Path) -> bool:
+    return any((root / d).is_dir() for d in _LVIT_FOLDERS.values())
+
+
+def _is_prompt(root: Path) -> bool:
+    return (root / "prompt").is_dir() or (root / "Train" / "Images").is_dir()
+
+
+_PROMPT_HINT = (
+    "prompt layout (GuideDecoder's): Train/, Test/ with Images/, GTs/"
+    " + prompt/{train,test}.csv (val.csv optional)"
+)
+
+
+# (layout name, does the root look like it, reader(root, split, problems), hint when none does)
+_Layout = tuple[str, Callable[[Path], bool], Callable[[Path, str, list[str]], list[Sample]], str]
+
+
+_QATA_LAYOUTS: tuple[_Layout, ...] = (
+    ("LViT layout", _is_lvit, _qata_lvit, _LVIT_HINT),
     (
         "raw Kaggle layout",
         lambda r: (r / "Train Set").is_dir() or (r / "Test Set").is_dir(),
@@ -218,13 +273,27 @@ _QATA_LAYOUTS = (
         "raw Kaggle layout: 'Train Set/', 'Test Set/' with Images/, Ground-truths/"
         " + Train_text_for_Covid19.xlsx, Test_text_for_Covid19.xlsx",
     ),
-    (
-        "prompt layout",
-        lambda r: (r / "prompt").is_dir() or (r / "Train" / "Images").is_dir(),
-        _qata_prompt,
-        "prompt layout: Train/, Test/ with Images/, GTs/ + prompt/{train,val,test}.csv",
-    ),
+    ("prompt layout", _is_prompt, _prompt_layout, _PROMPT_HINT),
     ("SGSeg layout", is_sgseg, read_sgseg, SGSEG_HINT),
+)
+
+
+def _mosmed_lvit(root: Path, split: str, problems: list[str]) -> list[Sample]:
+    """MosMedData+ in LViT's layout: mask and image share their file name."""
+    folder = root / _LVIT_FOLDERS[split]
+    if not folder.is_dir():
+        problems.append(f"split folder not found: {folder}")
+        return []
+    texts = _folder_texts(folder, problems, required=True)
+    if texts is None:
+        return []
+    own = ImageFolder(folder / "img", folder / "labelcol", mask_prefix="")
+    return collect_samples(texts.texts, texts, [own], "ct", problems)
+
+
+_MOSMED_LAYOUTS: tuple[_Layout, ...] = (
+    ("LViT layout", _is_lvit, _mosmed_lvit, _LVIT_HINT),
+    ("prompt layout", _is_prompt, partial(_prompt_layout, modality="ct"), _PROMPT_HINT),
 )
 
 
@@ -238,51 +307,56 @@ def _raise_if(title: str, split: str | None, problems: list[str]) -> None:
         )
 
 
-def read_qata(root: str | Path, split: str = "train") -> list[Sample]:
-    """QaTa-COV19 chest X-rays (text from LViT) in any of the four known layouts.
+def _read_layouts(
+    dataset: str, layouts: Sequence[_Layout], root: str | Path, split: str
+) -> list[Sample]:
+    """``split`` of ``dataset`` read with the first of ``layouts`` that ``root`` looks like.
 
     Raises:
-        DatasetError: no layout recognised, or the layout found has problems (all listed).
+        DatasetError: no layout recognised (every hint listed), or the layout found has
+            problems (all listed; the title names the layout).
     """
     _check_split(split)
     root = Path(root).expanduser().absolute()
     if not root.is_dir():
-        raise DatasetError(f"QaTa-COV19 at {root}", [f"data root does not exist: {root}"])
-    for name, matches, reader, _ in _QATA_LAYOUTS:
+        raise DatasetError(f"{dataset} at {root}", [f"data root does not exist: {root}"])
+    for name, matches, reader, _ in layouts:
         if matches(root):
             problems: list[str] = []
             samples = reader(root, split, problems)
-            _raise_if(f"QaTa-COV19 ({name}) at {root}", split, problems)
+            _raise_if(f"{dataset} ({name}) at {root}", split, problems)
             return sorted(samples, key=lambda s: s.key)
-    looked = [f"looked for {hint}" for *_, hint in _QATA_LAYOUTS]
+    looked = [f"looked for {hint}" for *_, hint in layouts]
     raise DatasetError(
-        f"QaTa-COV19 at {root}", looked, summary=f"QaTa-COV19 at {root}: no known layout found"
+        f"{dataset} at {root}", looked, summary=f"{dataset} at {root}: no known layout found"
     )
 
 
+def read_qata(root: str | Path, split: str = "train") -> list[Sample]:
+    """QaTa-COV19 chest X-rays (text from LViT) in any of the four known layouts (module
+    docstring; the first one ``root`` looks like is read).
+
+    Raises:
+        DatasetError: no layout recognised, or the layout found has problems (all listed).
+    """
+    return _read_layouts("QaTa-COV19", _QATA_LAYOUTS, root, split)
+
+
 def read_mosmed(root: str | Path, split: str = "train") -> list[Sample]:
-    """MosMedData+ CT slices in the LViT layout; mask and image share their file name."""
-    _check_split(split)
-    root = Path(root).expanduser().absolute()
-    title = f"MosMedData+ (LViT layout) at {root}"
-    if not root.is_dir():
-        raise DatasetError(title, [f"data root does not exist: {root}"])
-    if not any((root / d).is_dir() for d in _LVIT_FOLDERS.values()):
-        summary = f"MosMedData+ at {root}: no known layout found"
-        raise DatasetError(title, [f"looked for {_LVIT_HINT}"], summary=summary)
-    folder = root / _LVIT_FOLDERS[split]
-    problems: list[str] = []
-    if not folder.is_dir():
-        problems.append(f"split folder not found: {folder}")
-        texts = None
-    else:
-        texts = _folder_texts(folder, problems, required=True)
-    samples = []
-    if texts is not None:
-        own = ImageFolder(folder / "img", folder / "labelcol", mask_prefix="")
-        samples = collect_samples(texts.texts, texts, [own], "ct", problems)
-    _raise_if(title, split, problems)
-    return sorted(samples, key=lambda s: s.key)
+    """MosMedData+ CT slices (modality "ct") in LViT's layout (``{Train,Val,Test}_Folder/``
+    with ``img/``, ``labelcol/``, ``*_text.xlsx``; mask and image share their file name) or
+    GuideDecoder's (``{Train,Test}/{Images,GTs}/`` + ``prompt/{train,test}.csv``; without a
+    ``prompt/val.csv`` val is the last 20% of train.csv's rows, train the first 80%). LViT's
+    layout is read when both are present.
+
+    The texts' sides are as published (opposite to the patient's, see :mod:`ssa.data.ct_sets`);
+    ``--text-convention auto`` converts them.
+
+    Raises:
+        DatasetError: no layout recognised (both looked for), or the layout found has problems
+            (all listed).
+    """
+    return _read_layouts("MosMedData+", _MOSMED_LAYOUTS, root, split)
 
 
 # Spellings accepted in a CSV's split column (lower-cased), e.g. SGSeg-style "valid".

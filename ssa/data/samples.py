@@ -4,7 +4,7 @@ matching of a split's keys to text rows, image files and mask files.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,11 +88,24 @@ def index_files(folder: Path) -> dict[str, Path]:
 
 @dataclass
 class ImageFolder:
-    """Where a split's images and masks live, and how a missing mask should be named."""
+    """Where a split's images and masks live, and how a missing image or mask should be named.
+
+    ``mask_names``: ``key -> mask file name`` where a text table names the mask file (the
+    ``Image`` column of GuideDecoder's CSVs; the image is that name without ``mask_``). Other
+    keys are reported as ``{key}.png`` and ``{mask_prefix}{key}.png``.
+    """
 
     images: Path
     masks: Path
     mask_prefix: str = "mask_"
+    mask_names: Mapping[str, str] | None = None
+
+    def expected_names(self, key: str) -> tuple[str, str]:
+        """The file names a missing image and mask of ``key`` are reported under."""
+        mask = (self.mask_names or {}).get(key)
+        if mask is None:
+            return f"{key}.png", f"{self.mask_prefix}{key}.png"
+        return (mask[len("mask_") :] if mask.lower().startswith("mask_") else mask), mask
 
 
 def collect_samples(
@@ -132,10 +145,10 @@ def collect_samples(
             problems.append(f"no text row for {key!r} in {texts.describe()}")
         image, mask = images.get(key), masks.get(key)
         if image is None:
-            where = " or ".join(str(f.images / f"{key}.png") for f in folders)
+            where = " or ".join(str(f.images / f.expected_names(key)[0]) for f in folders)
             problems.append(f"missing image for {key!r}: expected {where}")
         if mask is None:
-            where = " or ".join(str(f.masks / f"{f.mask_prefix}{key}.png") for f in folders)
+            where = " or ".join(str(f.masks / f.expected_names(key)[1]) for f in folders)
             problems.append(f"missing mask for {key!r}: expected {where}")
         if text and image is not None and mask is not None:
             samples.append(Sample(image=image, mask=mask, text=text, modality=modality, key=key))

@@ -68,11 +68,14 @@ def cell(row: Sequence[object], i: int) -> str:
 class TextTable:
     """Text rows of one split: ``texts`` holds the good rows (first wins on duplicates) and
     ``seen`` every key that has a row at all, so a row already reported as bad (empty
-    description) is not reported a second time as "image without a text row"."""
+    description) is not reported a second time as "image without a text row". ``rows`` keeps
+    ``(key, Image cell)`` of every row with an Image cell in file order, duplicates included
+    (GuideDecoder's layout splits train/val by row position)."""
 
     texts: dict[str, str] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
     sources: list[Path] = field(default_factory=list)
+    rows: list[tuple[str, str]] = field(default_factory=list)
 
     def add_rows(
         self,
@@ -99,6 +102,7 @@ class TextTable:
                 continue
             key = normalise_key(raw)
             self.seen.add(key)
+            self.rows.append((key, raw))
             if not text:
                 problems.append(f"{source} row {line}: empty Description for {raw!r}")
                 continue
