@@ -67,6 +67,28 @@ def test_segment_outputs(handlers, tmp_path):
     assert isinstance(session, SessionImage) and session.image.original_size == (120, 160)
 
 
+def test_segment_button_shows_the_overlay_first(handlers, tmp_path):
+    """The page's Segment: the overlay, findings and status in the first step (what the user
+    waits for), the guidance, heatmaps and mask file in the second; the same results as the API."""
+    image = _png(tmp_path / "cxr.png", (120, 160))
+    skip = type(gr.skip())
+    steps = list(handlers.segment_in_page(str(image), TEXT, "xray", "lung", 0.5, "", False, None))
+    assert len(steps) == 2
+    first, second = steps
+    api = handlers.segment(str(image), TEXT, "xray", "lung", 0.5, first[-1])
+    assert [isinstance(v, skip) for v in first] == [False, True, True, False, True, False, False]
+    assert [isinstance(v, skip) for v in second] == [True, False, False, True, False, True, True]
+    assert np.array_equal(first[0][0], api[0][0]) and len(first[0][1]) == len(api[0][1])
+    assert np.array_equal(second[1], api[1]) and [c for _, c in second[2]] == [c for _, c in api[2]]
+    assert first[3].equals(api[3]) and "left lung (lower)" in first[5]
+    assert np.array_equal(cv2.imread(second[4], 0), cv2.imread(api[4], 0))
+    # a refused file: one step, the panels cleared, the reason in the status panel
+    bad = tmp_path / "notes.png"
+    bad.write_text("not an image")
+    (refused,) = handlers.segment_in_page(str(bad), TEXT, "auto", "lung", 0.5, "", False, None)
+    assert refused[:3] == (None, None, []) and refused[4] is None and "not a readable image" in refused[5]
+
+
 def test_upload_is_deleted_once_read_and_session_reuses_it(handlers, tmp_path):
     upload = as_upload(handlers, _png(tmp_path / "scan.png"))
     preview, _modality, _window, status, session = handlers.load(upload, "lung", None)
@@ -256,6 +278,21 @@ def test_outline_is_drawn_on_the_mask_border_only_when_ticked(handlers, example_
     unticked = handlers.show_reference(_round_trip(ticked), REFERRING, False)
     assert views.REFERENCE_LABEL not in [label for _, label in unticked[1]]
     assert not _drawn_reference(_round_trip(unticked)).any()
+
+
+def test_segment_button_draws_the_ticked_outline_itself(handlers, example_result, monkeypatch):
+    """Segment on an example with the outline box ticked: the outline comes in the result's own
+    first step (no second request redraws it), and only when ticked."""
+    entry = next(e for e in content.load_examples(EXAMPLES) if e["key"] == REFERRING)
+    for show in (True, False):
+        first = next(handlers.segment_in_page(entry["image"], entry["text"], entry["modality"], "lung", 0.5,
+                                              REFERRING, show, None))
+        labels = [label for _, label in first[0][1]]
+        assert (labels[-1] == views.REFERENCE_LABEL) is show
+        assert bool(_drawn_reference(_round_trip(first[0])).sum() > 200) == show
+    upload = next(handlers.segment_in_page(entry["image"], entry["text"], entry["modality"], "lung", 0.5,
+                                           "", True, None))  # an upload has no reference
+    assert views.REFERENCE_LABEL not in [label for _, label in upload[0][1]]
 
 
 def test_outline_needs_an_example_and_a_result(handlers, example_result):

@@ -190,6 +190,9 @@ def test_example_ground_truth_outline_on_request(page):
     assert after != before and len(after) == len(before) + 1  # one more layer: the outline
     assert max(_yellow_pixels(page, src) for src in after) > 200
     shoot(page, "ground-truth")
+    run_segment(page)  # a new result with the box ticked: the outline comes with it, at once
+    assert page.locator("#seg-overlay .legend-item", has_text="Reference annotation").count() == 1
+    assert max(_yellow_pixels(page, src) for src in _overlay_sources(page)) > 200
     truth.uncheck()
     page.locator("#seg-overlay .legend-item", has_text="Reference annotation").wait_for(state="detached")
     # an uploaded image has no reference: the box is greyed out
@@ -272,10 +275,10 @@ def assert_whole_and_undistorted(pic: dict, what: str) -> None:
 
 def run_segment(page) -> None:
     """Click Segment and wait until that run has ended, however it ended (a result, a refusal
-    in the status panel, or Gradio's error state): the overlay's progress tracker shows, then
+    in the status panel, or Gradio's error state): the status panel's progress tracker shows, then
     hides or shows the error."""
     page.evaluate("""() => {
-      const t = document.querySelector('#seg-overlay [data-testid=status-tracker]');
+      const t = document.querySelector('#seg-status [data-testid=status-tracker]');
       window.__ssaRan = false;
       if (window.__ssaObserver) window.__ssaObserver.disconnect();
       window.__ssaObserver = new MutationObserver(() => {
@@ -284,7 +287,7 @@ def run_segment(page) -> None:
     }""")
     page.click("#seg-run")
     page.wait_for_function("""() => {
-      const t = document.querySelector('#seg-overlay [data-testid=status-tracker]');
+      const t = document.querySelector('#seg-status [data-testid=status-tracker]');
       return window.__ssaRan && (t.classList.contains('hide') || /error/i.test(t.innerText)); }""")
 
 
@@ -373,8 +376,8 @@ def _overlap(a: dict, b: dict) -> bool:
 
 
 def test_side_markers_clear_of_every_control(page, tmp_path):
-    """A portrait image (1:1.2, as many DICOMs): in the preview, the overlay and the guidance,
-    no R/L marker lies under a panel's label or a button. The markers' boxes are the ones
+    """A portrait image (1:1.2, as many DICOMs): in the preview, the overlay, the guidance and
+    the Compare overlays, no R/L marker lies under a panel's label or a button. The markers' boxes are the ones
     ssa.overlay draws, mapped from the picture's pixels to the page."""
     from ssa.overlay import marker_boxes
 
@@ -382,7 +385,16 @@ def test_side_markers_clear_of_every_control(page, tmp_path):
     segment(page, tall, "Unilateral pulmonary infection, one infected area, lower left lung.")
     covered = []
     for block, img in [("#seg-preview", "#seg-preview img"), ("#seg-overlay", "#seg-overlay img.base-image"),
-                       ("#seg-guidance", "#seg-guidance img")]:
+                       ("#seg-guidance", "#seg-guidance img"), ("#cmp-overlay-1", "#cmp-overlay-1 img.base-image"),
+                       ("#cmp-overlay-2", "#cmp-overlay-2 img.base-image")]:
+        if block == "#cmp-overlay-1":  # the same image compared under two prompts
+            open_tab(page, "Compare")
+            upload(page, "cmp-file", tall)
+            page.wait_for_function("(n) => document.querySelector('#cmp-preview').innerText.includes(n)",
+                                   arg=tall.name)
+            page.click("#cmp-run")
+            page.wait_for_function("() => { const i = document.querySelector('#cmp-overlay-2 img.base-image');"
+                                   " return i && i.complete && i.naturalHeight > i.naturalWidth; }")
         page.locator(block).scroll_into_view_if_needed()
         pic = picture(page.locator(img))
         (nw, nh), (px, py, pw, ph) = pic["natural"], pic["painted"]
@@ -395,6 +407,15 @@ def test_side_markers_clear_of_every_control(page, tmp_path):
             covered += [(block, letter, marker, c) for c in controls if _overlap(marker, c)]
     shoot(page, "markers-portrait")
     assert not covered, covered
+
+
+def assert_on_first_screen(page, selector: str, what: str) -> None:
+    """``selector`` lies whole on the page's first screen (scrolled to the top)."""
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_function("() => window.scrollY === 0")
+    box = page.locator(selector).bounding_box()
+    height = page.viewport_size["height"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height, (what, selector, box)
 
 
 def test_segment_button_in_view_on_a_laptop(page):
@@ -411,13 +432,37 @@ def test_segment_button_in_view_on_a_laptop(page):
             upload(page, "seg-file", EXAMPLE)
             page.wait_for_function("(n) => document.querySelector('#seg-preview').innerText.includes(n)",
                                    arg=EXAMPLE.name)
-        page.evaluate("window.scrollTo(0, 0)")
-        page.wait_for_function("() => window.scrollY === 0")
-        box = page.locator("#seg-run").bounding_box()
-        assert box["y"] >= 0 and box["y"] + box["height"] <= 1000, (loaded, box)
+        assert_on_first_screen(page, "#seg-run", loaded)
         if loaded == "example":
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "segment-laptop.png"))  # the first screen, as seen
+
+
+def test_compare_laid_out_as_segment(page, tmp_path):
+    """Compare at 1440x1000: the Compare button on the first screen; the status above the
+    overlays; each overlay in its image's own aspect (a 2:1 upload too), whole, two a row."""
+    open_tab(page, "Compare")
+    for image in (EXAMPLE, reshaped(EXAMPLE, tmp_path, 224, 448)):
+        upload(page, "cmp-file", image)
+        page.wait_for_function("(n) => document.querySelector('#cmp-preview').innerText.includes(n)",
+                               arg=image.name)
+        assert_on_first_screen(page, "#cmp-run", image.name)
+        page.click("#cmp-run")
+        page.wait_for_function("(n) => document.querySelector('#cmp-status').innerText.includes('Model time')"
+                               " && document.querySelector('#cmp-table').innerText.includes('lower')", arg=1)
+        pictures = [picture(page.locator(f"#cmp-overlay-{i} img.base-image")) for i in (1, 2)]
+        ratio = 1.0 if image == EXAMPLE else 2.0
+        for pic in pictures:
+            assert abs(aspect(*pic["natural"]) - ratio) < 0.02
+            assert_whole_and_undistorted(pic, image.name)
+            _, _, bw, bh = pic["box"]
+            assert abs(aspect(bw, bh) / ratio - 1) < 0.01, (image.name, "letterboxed", pic)
+        (x1, y1, *_), (x2, y2, *_) = (p["box"] for p in pictures)
+        assert abs(y1 - y2) < 2 and x2 > x1, "two a row"
+        status = page.locator("#cmp-status").bounding_box()
+        assert status["y"] + status["height"] <= min(y1, y2), "the status above the overlays"
+        page.wait_for_function("() => document.querySelector('#cmp-status').innerText.includes('Model time')")
+    shoot(page, "compare-layout")
 
 
 def test_bad_file_said_once_in_the_status_panel(page, tmp_path):

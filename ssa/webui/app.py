@@ -88,6 +88,15 @@ def _image_options(prefix: str) -> tuple:
     return modality, window
 
 
+def _run_and_settings(prefix: str, action: str) -> tuple:
+    """A tab's run button, then its settings: (button, modality, CT window, mask threshold)."""
+    run = gr.Button(action, variant="primary", elem_id=f"{prefix}-run", elem_classes="ssa-run")
+    gr.Markdown("Settings", elem_classes="ssa-section-title")
+    modality, window = _image_options(prefix)
+    threshold = gr.Slider(0.05, 0.95, value=0.5, step=0.05, label="Mask threshold", elem_id=f"{prefix}-threshold")
+    return run, modality, window, threshold
+
+
 def _wire_image(handlers: DemoHandlers, file, preview, modality, window, session, status,
                 results: Sequence[tuple[gr.components.Component, object]]) -> None:
     """Load on upload; a refused file also clears the results shown for the previous image.
@@ -121,11 +130,7 @@ def _segment_tab(handlers: DemoHandlers) -> dict:
                 for chip in content.CHIPS:
                     gr.Button(chip, size="sm").click(_appender(chip), prompt, prompt, queue=False,
                                                      api_visibility="private")
-            run = gr.Button("Segment", variant="primary", elem_id="seg-run", elem_classes="ssa-run")
-            gr.Markdown("Settings", elem_classes="ssa-section-title")
-            modality, window = _image_options("seg")
-            threshold = gr.Slider(0.05, 0.95, value=0.5, step=0.05, label="Mask threshold",
-                                  elem_id="seg-threshold")
+            run, modality, window, threshold = _run_and_settings("seg", "Segment")
         with gr.Column(scale=7, min_width=480):
             status = gr.Markdown(HINT, label="Status", elem_id="seg-status", elem_classes="ssa-status")
             with gr.Row(equal_height=False):
@@ -156,14 +161,17 @@ def _segment_tab(handlers: DemoHandlers) -> dict:
                  (mask_file, None)])
     outputs = [overlay, guidance, alignment, findings, mask_file, status]
     inputs = [file, prompt, modality, window, threshold, session]
-    # The page's button: a refused file or prompt is said in the status panel (see
-    # DemoHandlers.segment_in_page). The /segment API (no button: triggers=[]) raises it instead.
-    segmented = run.click(handlers.segment_in_page, inputs, [*outputs, session], api_visibility="private",
-                          concurrency_id="model", concurrency_limit=1, show_progress_on=[overlay, guidance])
+    # The page's button: the overlay first, then the pictures beside it; the example's outline
+    # drawn in the same response (see DemoHandlers.segment_in_page). A small timer on the status
+    # panel, not a spinner over the pictures: an animation costs the browser CPU that, on a small
+    # machine, the model is waiting for. The /segment API (no button: triggers=[]) answers in one
+    # piece and raises a refused file or prompt.
+    page_inputs = [file, prompt, modality, window, threshold, reference, truth, session]
+    run.click(handlers.segment_in_page, page_inputs, [*outputs, session], api_visibility="private",
+              concurrency_id="model", concurrency_limit=1, show_progress="minimal", show_progress_on=[status])
     gr.on([], handlers.segment, inputs, [*outputs, session], api_name="segment", concurrency_id="model",
           concurrency_limit=1)
     outline = _wire_reference(handlers, file, reference, truth, overlay)
-    segmented.then(**outline)
     return {"file": file, "prompt": prompt, "modality": modality, "outputs": outputs,
             "reference": reference, "outline": outline}
 
@@ -172,7 +180,7 @@ def _wire_reference(handlers: DemoHandlers, file, reference, truth, overlay) -> 
     """UI-only events of the ground-truth outline (private: no API endpoint, the model never
     runs). An upload or a cleared file forgets the example's reference; the box follows it;
     ticking it redraws the overlay. Returns the redraw as ``.then`` keyword arguments, for the
-    events that put a new result on the overlay (Segment, a cached example)."""
+    events that put a new result on the overlay without it (a cached example)."""
     quiet = {"api_visibility": "private", "queue": False}
     for event in (file.upload, file.clear):
         event(lambda: "", None, reference, **quiet)
@@ -184,41 +192,41 @@ def _wire_reference(handlers: DemoHandlers, file, reference, truth, overlay) -> 
 
 
 def _compare_tab(handlers: DemoHandlers, examples: list[dict]) -> None:
+    # As Segment: left, what the user does in order (image, prompts, the Compare button on a
+    # laptop's first screen, then the settings); right, the status above the results. The
+    # overlays sit two a row in the image's own aspect (no fixed-height frame letterboxing them).
+    defaults = ["Unilateral pulmonary infection, one infected area, lower left lung.",
+                "Unilateral pulmonary infection, one infected area, lower right lung.", "", ""]
     with gr.Row(equal_height=False):
         with gr.Column(scale=4, min_width=340):
-            file, preview, session = _image_inputs("cmp")
-            modality, window = _image_options("cmp")
-            threshold = gr.Slider(0.05, 0.95, value=0.5, step=0.05, label="Mask threshold")
-        with gr.Column(scale=8, min_width=520):
-            gr.Markdown("Prompts: two to four, same image (encoded once)", elem_classes="ssa-section-title")
-            defaults = ["Unilateral pulmonary infection, one infected area, lower left lung.",
-                        "Unilateral pulmonary infection, one infected area, lower right lung.", "", ""]
-            prompts = []
-            for row in range(2):
-                with gr.Row():
-                    for col in range(2):
-                        i = 2 * row + col
-                        prompts.append(gr.Textbox(value=defaults[i], label=f"Prompt {i + 1}", lines=2,
-                                                  elem_id=f"cmp-prompt-{i + 1}",
-                                                  placeholder="optional" if i >= 2 else ""))
-            run = gr.Button("Compare", variant="primary", elem_id="cmp-run", elem_classes="ssa-run")
-            with gr.Row(equal_height=True):
-                overlays = [gr.AnnotatedImage(label=f"Prompt {i + 1}", color_map=COLOR_MAP, height=330,
-                                              visible=i < 2, elem_id=f"cmp-overlay-{i + 1}",
-                                              format=DISPLAY_FORMAT)
-                            for i in range(MAX_COMPARE)]
+            file, preview, session = _image_inputs("cmp", side_by_side=True)
+            gr.Markdown("Prompts: two to four", elem_classes="ssa-section-title")
+            # No label above each box (the Compare button then fits a laptop's first screen); the
+            # number is the box's order, and the overlays and the table are headed by it.
+            prompts = [gr.Textbox(value=defaults[i], label=f"Prompt {i + 1}", show_label=False, lines=1,
+                                  max_lines=4, elem_id=f"cmp-prompt-{i + 1}",
+                                  placeholder=f"Prompt {i + 1}" + (" (optional)" if i >= 2 else ""))
+                       for i in range(MAX_COMPARE)]
+            run, modality, window, threshold = _run_and_settings("cmp", "Compare")
+        with gr.Column(scale=7, min_width=480):
+            status = gr.Markdown(HINT, label="Status", elem_id="cmp-status", elem_classes="ssa-status")
+            overlays = []
+            for row in range(MAX_COMPARE // 2):
+                with gr.Row(equal_height=False):
+                    overlays += [gr.AnnotatedImage(label=f"Prompt {i + 1}", color_map=COLOR_MAP, visible=i < 2,
+                                                   elem_id=f"cmp-overlay-{i + 1}", format=DISPLAY_FORMAT,
+                                                   elem_classes="ssa-picture")
+                                 for i in (2 * row, 2 * row + 1)]
             table = gr.Dataframe(views.empty_compare_table(), label="Where each mask lies",
                                  interactive=False, elem_id="cmp-table", elem_classes="ssa-table", wrap=True,
                                  column_widths=["4%", "30%", "16%", "8%", "10%", "9%", "9%", "14%"])
-            with gr.Row():
-                masks = gr.File(label="Masks (PNG, original size)", file_count="multiple",
-                                elem_id="cmp-masks", interactive=False)
-                status = gr.Markdown(HINT, label="Status", elem_id="cmp-status", elem_classes="ssa-status")
+            masks = gr.File(label="Masks (PNG, original size)", file_count="multiple",
+                            elem_id="cmp-masks", interactive=False)
     _wire_image(handlers, file, preview, modality, window, session, status,
                 [*[(o, None) for o in overlays], (table, views.empty_compare_table()), (masks, None)])
     inputs, outputs = [file, *prompts, modality, window, threshold, session], [*overlays, table, masks, status, session]
     run.click(handlers.compare_in_page, inputs, outputs, api_visibility="private", concurrency_id="model",
-              concurrency_limit=1, show_progress_on=[table])
+              concurrency_limit=1, show_progress="minimal", show_progress_on=[status])
     gr.on([], handlers.compare, inputs, outputs, api_name="compare", concurrency_id="model", concurrency_limit=1)
     rows = [[e["image"], e["image"], *(e["compare"] + ["", "", ""])[:3], e["modality"]]
             for e in examples if len(e["compare"]) >= 2]

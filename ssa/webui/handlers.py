@@ -112,6 +112,20 @@ class DemoHandlers:
             return gr.skip()
         return views.display_base(session.image.image(window), self.convention)
 
+    def _segment_run(self, image: str | None, prompt: str, modality: str, window: str, threshold: float,
+                     session: SessionImage | None):
+        """Read (or reuse) the image and run the model: (prepared image, analysis, session)."""
+        prepared, session = self._acquire(image, session)
+        (result,) = self._run(prepared, [prompt or ""], modality, window, threshold, session)
+        return prepared, result, session
+
+    def _segment_status(self, result: Analysis) -> str:
+        """The status panel: verdict, lesion summary, notices, the model's time."""
+        return views.status_markdown(
+            [*views.verdict_lines(result), views.lesion_summary(result, self.convention), *result.notices,
+             views.timing_line(result)]
+        )
+
     def segment(self, image: str | None, prompt: str, modality: str, window: str,
                 threshold: float, session: SessionImage | None = None):
         """Segment what ``prompt`` describes in ``image``.
@@ -119,32 +133,48 @@ class DemoHandlers:
         Returns (overlay, guidance, alignment gallery, findings table, mask PNG path,
         status markdown, session).
         """
-        prepared, session = self._acquire(image, session)
-        (result,) = self._run(prepared, [prompt or ""], modality, window, threshold, session)
+        prepared, result, session = self._segment_run(image, prompt, modality, window, threshold, session)
         pixels = prepared.image(window)
-        status = views.status_markdown(
-            [*views.verdict_lines(result), views.lesion_summary(result, self.convention), *result.notices,
-             views.timing_line(result)]
-        )
         return (
             views.annotated(pixels, result, self.convention),
             views.guidance_image(pixels, result, self.convention, self.lung_band),
             views.alignment_gallery(pixels, result),
             views.findings_table(result),
             write_mask_file(result.mask, prepared.name),
-            status,
+            self._segment_status(result),
             session,
         )
 
     def segment_in_page(self, image: str | None, prompt: str, modality: str, window: str,
-                        threshold: float, session: SessionImage | None = None):
-        """The Segment button: :meth:`segment`, but a refusal goes to the status panel (the
-        same words as on upload) and clears the result panels, instead of an error toast and
-        an "Error" badge on every panel. Faults still raise."""
+                        threshold: float, reference: str | None = "", show_reference: bool = False,
+                        session: SessionImage | None = None):
+        """The Segment button: :meth:`segment`'s outputs in two steps, the overlay first.
+
+        Yields (overlay, guidance, alignment gallery, findings table, mask PNG path, status
+        markdown, session) twice: first the overlay (with the example's ground-truth outline when
+        ``show_reference`` is ticked and ``reference`` names an example that has one), the
+        findings and the status; then the guidance picture, the heatmaps and the mask file
+        (``gr.skip()`` for what a step leaves alone). The overlay is what the user waits for: it
+        no longer waits for the pictures beside it to be drawn and encoded, and the outline
+        needs no second request. A refusal goes to the status panel (the same words as on
+        upload) and clears the result panels, instead of an error toast and an "Error" badge on
+        every panel. Faults still raise.
+        """
         try:
-            return self.segment(image, prompt, modality, window, threshold, session)
+            prepared, result, session = self._segment_run(image, prompt, modality, window, threshold, session)
         except Refused as refused:
-            return None, None, [], views.empty_findings(), None, refused.status(), refused.session
+            yield None, None, [], views.empty_findings(), None, refused.status(), refused.session
+            return
+        pixels = prepared.image(window)
+        overlay = views.annotated(pixels, result, self.convention)
+        truth = self.references.get(reference or "") if show_reference else None
+        if truth is not None:
+            overlay = views.with_reference(overlay, views.reference_outline(truth, overlay[0].shape[:2]))
+        skip = gr.skip()
+        yield overlay, skip, skip, views.findings_table(result), skip, self._segment_status(result), session
+        yield (skip, views.guidance_image(pixels, result, self.convention, self.lung_band),
+               views.alignment_gallery(pixels, result), skip, write_mask_file(result.mask, prepared.name),
+               skip, skip)
 
     def segment_example(self, image: str, prompt: str, modality: str):
         """Segment with the defaults (lung window, threshold 0.5): what cached examples run."""

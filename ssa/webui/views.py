@@ -23,7 +23,7 @@ from ssa.overlay import guidance_view, heatmap_overlay, orientation_markers, to_
 # pixels than CSS px.
 DISPLAY_MIN, DISPLAY_MAX = 448, 640
 ALIGNMENT_SIDE = 320  # the gallery shows 4 per row (~180 px each); its preview ~440 px
-COMPARE_SIDE = 336  # the Compare overlays: up to 4 in a row, 330 px tall
+COMPARE_SIDE = 448  # the Compare overlays: two a row, each about as wide as half the results column
 LESION_LABEL = "Lesion (model)"
 REGION_LABEL = "Region named in the prompt"
 REFERENCE_LABEL = "Reference annotation (ground truth)"
