@@ -340,8 +340,9 @@ def split_click(click: dict[str, Any], previous_srcs: set[str]) -> dict[str, Any
     def page_ms(perf_s: float) -> float:  # a server perf_counter time on the page's clock
         return 1000 * (perf_s + shift) - t["origin"]
 
-    # The segment event's process_api: the first to start after the click (the outline redraw
-    # that follows it, a second event, starts once the result has reached the page).
+    # The segment event's first process_api after the click: the step that returns the overlay
+    # (the Segment handler's second step, guidance and heatmaps, is a process_api of its own
+    # that runs while the page fetches the overlay's pictures).
     calls = sorted(iv for iv in spans.get("process_api", ()) if page_ms(iv[1]) >= t["click"])
     if not calls:
         raise RuntimeError("no process_api ran for the click: are the timers installed?")

@@ -462,7 +462,6 @@ def test_compare_laid_out_as_segment(page, tmp_path):
         status = page.locator("#cmp-status").bounding_box()
         assert status["y"] + status["height"] <= min(y1, y2), "the status above the overlays"
         page.wait_for_function("() => document.querySelector('#cmp-status').innerText.includes('Model time')")
-    shoot(page, "compare-layout")
 
 
 def test_bad_file_said_once_in_the_status_panel(page, tmp_path):
