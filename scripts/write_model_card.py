@@ -361,7 +361,8 @@ def main() -> None:
         terms=terms_paragraph(data),
         train_command=train_command(train_args),
         train_summary=training_summary(log, train_args),
-        init_note=(f" Its starting point (`--init`) is the checkpoint shipped at commit {args.init_commit}."
+        init_note=(f" Its starting point (`--init`) is the checkpoint shipped at commit {args.init_commit}"
+                   " (how that one was trained: its own model card, at that commit)."
                    if train_args.get("init") and args.init_commit else ""),
         presence_section=presence_section(ckpt, config, calibration),
         evaluation=evaluation_text,
@@ -369,7 +370,10 @@ def main() -> None:
     )
     # The run's own records travel with the weights (the demo's banner reads them); the data
     # roots are this machine's paths, so they are written as placeholders.
-    for record, name in ((_placeholders(data), "training_data.json"), (_placeholders(train_args), "training_args.json")):
+    # The banner says where a continued run started (model_card._how_long).
+    args_record = {**_placeholders(train_args),
+                   **({"init_commit": args.init_commit} if train_args.get("init") and args.init_commit else {})}
+    for record, name in ((_placeholders(data), "training_data.json"), (args_record, "training_args.json")):
         atomic_write_bytes(ckpt / "eval" / name, (json.dumps(record, indent=2) + "\n").encode())
     atomic_write_bytes(ckpt / "README.md", text.encode())
     atomic_write_bytes(ckpt / "LICENSE.md", license_text(data).encode())

@@ -123,18 +123,24 @@ def run_length(log: Sequence[dict], batch_size: int) -> tuple[int, float, float]
 
 def _how_long(directory: Path) -> str:
     """", for N steps of B images (about M min of training)" from the run's log and arguments
-    beside the data record; "" when they are missing."""
+    beside the data record, with what the run started from when it continued an earlier
+    checkpoint (``init``, ``init_commit``); "" when they are missing."""
     try:
         with open(directory / LOG_FILE, newline="") as f:
             log = list(csv.DictReader(f))
-        batch = int(json.loads((directory / ARGS_FILE).read_text())["batch_size"])
+        args = json.loads((directory / ARGS_FILE).read_text())
+        batch = int(args["batch_size"])
         length = run_length(log, batch)
-    except (OSError, ValueError, KeyError, IndexError, TypeError):
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
         return ""
     if length is None:
         return ""
     steps, _, minutes = length
-    return f", for {steps:,} steps of {batch} images (about {minutes:.0f} min of training)"
+    start = ""
+    if args.get("init"):
+        commit = args.get("init_commit")
+        start = f", continuing the checkpoint shipped at commit {commit}" if commit else ", continuing an earlier checkpoint"
+    return f", for {steps:,} steps of {batch} images (about {minutes:.0f} min of training{start})"
 
 
 def training_summary(log: Sequence[dict], train_args: dict) -> str:

@@ -331,6 +331,7 @@ def test_new_card_training_command_is_complete_with_placeholders(new_card):
         assert "/root/data" not in (new_card / "eval" / name).read_text()
     record = json.loads((new_card / "eval" / "training_args.json").read_text())
     assert record["normals_root"] == "NORMALS_ROOT" and record["ct_data"][0] == "covid_semiseg=CT_ROOT"
+    assert record["init_commit"] == "ba4c9fe"  # where the run started: the banner says it
 
 
 def test_banner_sentence_follows_the_checkpoints_record(tmp_path):
@@ -344,6 +345,12 @@ def test_banner_sentence_follows_the_checkpoints_record(tmp_path):
     (tmp_path / "eval" / "training_log.csv").write_text("step,images_per_s,val_dice\n10,8.0,\n3000,8.0,0.8\n")
     (tmp_path / "eval" / "training_args.json").write_text(json.dumps({"batch_size": 8}))
     assert "for 3,000 steps of 8 images (about 50 min of training)" in training_data_sentence(tmp_path)
+    # A run that continued an earlier checkpoint says so, and which one when recorded.
+    (tmp_path / "eval" / "training_args.json").write_text(json.dumps({"batch_size": 8, "init": "runs/x/init"}))
+    assert "(about 50 min of training, continuing an earlier checkpoint)" in training_data_sentence(tmp_path)
+    (tmp_path / "eval" / "training_args.json").write_text(
+        json.dumps({"batch_size": 8, "init": "runs/x/init", "init_commit": "8f2a40c"}))
+    assert "training, continuing the checkpoint shipped at commit 8f2a40c)" in training_data_sentence(tmp_path)
     (tmp_path / "eval" / "training_data.json").write_text(json.dumps({"dataset": "synthetic"}))
     assert "synthetic images only" in training_data_sentence(tmp_path)
     (tmp_path / "eval" / "training_data.json").write_text("[1, 2]")
