@@ -55,8 +55,9 @@ from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # the client phones home otherwise
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from bench.offline import go_offline  # noqa: E402
+
+go_offline()
 
 from bench.app_server import ServerError, free_port, log_tail, rss_mb, serve, shared_tls_context  # noqa: E402
 from bench.results import RESULTS, machine, update_results  # noqa: E402
