@@ -63,6 +63,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    from torch.utils.data import ConcatDataset, Subset
+
     from ssa.checkpoint import CONFIG_NAME, CheckpointError, load_model, resolve_checkpoint
     from ssa.data.dataset import SegmentationDataset
     from ssa.data.readers import DatasetError
@@ -91,8 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     negatives_source = negatives.source
     if len(negatives_source) > len(positives.source):
         pick = np.random.default_rng(args.seed).choice(len(negatives_source), len(positives.source), replace=False)
-        negatives_source = _Subset(negatives_source, sorted(pick.tolist()))
-    both = SegmentationDataset(_Concat([positives.source, negatives_source]), cfg.image_size)
+        negatives_source = Subset(negatives_source, sorted(pick.tolist()))
+    both = SegmentationDataset(ConcatDataset([positives.source, negatives_source]), cfg.image_size)
     _, rows = evaluate_model(model, both, gate=False)
     labels = [r["target_pixels"] > 0 for r in rows]
     best, curve = choose(rows)
@@ -116,36 +118,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         atomic_write_json(directory / "calibration.json", report)
         print(f"wrote presence_threshold={best['threshold']} into {directory / CONFIG_NAME}")
     return 0
-
-
-class _Subset:
-    """The cases at ``indices`` of a source."""
-
-    def __init__(self, source, indices: Sequence[int]) -> None:
-        self.source, self.indices = source, list(indices)
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-    def __getitem__(self, i: int):
-        return self.source[self.indices[i]]
-
-
-class _Concat:
-    """Several case sources one after another."""
-
-    def __init__(self, sources: Sequence) -> None:
-        self.sources = list(sources)
-
-    def __len__(self) -> int:
-        return sum(len(s) for s in self.sources)
-
-    def __getitem__(self, i: int):
-        for source in self.sources:
-            if i < len(source):
-                return source[i]
-            i -= len(source)
-        raise IndexError(i)
 
 
 if __name__ == "__main__":
