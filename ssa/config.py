@@ -66,7 +66,7 @@ class SSAConfig:
 
     # Presence: one logit per (image, text) for "what the text describes is in the image"
     # (ssa.presence). Below presence_threshold the predictor returns an empty mask and says so;
-    # the threshold is calibrated on validation cases after training (scripts/calibrate_presence.py).
+    # the threshold is calibrated on validation cases after training (`python -m ssa.calibrate --write`).
     presence_head: bool = False
     presence_threshold: float = 0.5
 

@@ -50,7 +50,7 @@ def checkpoint_info(path: str | Path, model: Any) -> dict:
         "alignment": "symmetric optimal transport" if cfg.use_ot else "cross-attention",
         "use_text": cfg.use_text,
         "use_guidance": cfg.use_guidance,
-        "presence": (f"presence head, threshold {cfg.presence_threshold:.2f} (calibrated on validation)"
+        "presence": (f"presence head, threshold {cfg.presence_threshold:g} (calibrated on validation)"
                      if cfg.presence_head else "none: the score shown is the mask's own top probabilities"),
         "convention": cfg.convention,
         "lung_band": list(cfg.lung_band),
