@@ -11,11 +11,13 @@ headless, through Playwright, with ``tests/test_browser.py``'s flags and helpers
 ``playwright install``) opens the page at 1440x1000 on the Segment tab, loads the image and, for
 ``--warmup`` + ``--n`` clicks per series, types a prompt and clicks Segment. Two series:
 
-* **new image** (the targets): before each click a fresh copy of the image is uploaded, untimed
-  (a 4x4 corner block changed, a name of its own: the preview shows it, and neither the
-  session nor the analyzer's embedding cache holds it), so the click pays ``set_image`` +
-  ``predict``, as a user's first Segment on a new image does. Ratio: to the model's
-  ``set_image`` + ``predict``.
+* **new image** (the targets): before each click a fresh copy of the image is uploaded (a 4x4
+  corner block changed, a name of its own: neither the session nor the analyzer's embedding
+  cache holds it), and the click waits until its preview is shown. The demo encodes an image
+  when it is loaded (``set_image`` in the load event, while a user types the prompt), so the
+  click pays ``predict``, as a user's first Segment on a new image does; the upload-to-preview
+  time, which now holds ``set_image``, is reported beside it. Ratio: to the model's
+  ``set_image`` + ``predict``, as the target is set.
 * **same image**: clicks on the image already loaded (one untimed click first, which encodes
   it): the analyzer keeps the embedding, so a click pays ``predict`` only, as a user trying
   prompts on one image does. Ratio: to the model's ``predict`` (reported, no target).
@@ -95,6 +97,7 @@ import numpy as np  # noqa: E402
 from bench.app_server import free_port  # noqa: E402
 from bench.request import PARTS as CLIENT_PARTS  # noqa: E402
 from bench.request import (  # noqa: E402
+    RESULT_LENGTH,
     VIEWS,
     Recorder,
     busy,
@@ -288,12 +291,17 @@ class Clicker:
         self.page, self.model, self.rec, self.fresh, self.timeout_s = page, model, rec, fresh, timeout_s
         self.shown: set[str] = set()  # the overlay's URLs on screen
 
-    def load(self, path: Path) -> None:
-        """Upload ``path`` in Segment and wait until its preview is shown (the load event over)."""
+    def load(self, path: Path) -> dict[str, Any]:
+        """Upload ``path`` in Segment and wait until its preview is shown (the load event over:
+        the file read and encoded for the model). Returns {"upload_to_preview_ms": Playwright's
+        upload to the preview drawn, as Python's clock sees it (the harness's round trips
+        included), "set_image_on_load": whether the image encoder ran meanwhile}."""
         from tests.test_browser import upload
 
         page = self.page
         self.fresh.loading, self.fresh.loaded = True, set()
+        self.rec.take()
+        started = time.perf_counter()
         try:
             upload(page, "seg-file", path)
             page.wait_for_function("(n) => document.querySelector('#seg-preview').innerText.includes(n)",
@@ -302,6 +310,9 @@ class Clicker:
                                    " return i && i.complete && i.naturalWidth > 0; }")
         finally:
             self.fresh.loading = False
+        ms = 1000 * (time.perf_counter() - started)
+        spans, _ = self.rec.take()
+        return {"upload_to_preview_ms": ms, "set_image_on_load": busy(spans, "model: set_image") > 0}
 
     def clock_offset(self) -> tuple[float, float]:
         """(page wall clock - Python wall clock, error bound), in seconds: one round trip."""
@@ -358,9 +369,9 @@ def split_click(click: dict[str, Any], previous_srcs: set[str]) -> dict[str, Any
         "mask file write": s("mask file write"),
         "handler other": handler - s("read image") - model - views - s("mask file write"),
         "gradio postprocess: image encode": s("encode"),
-        "gradio postprocess: image cache write": s("save image") - s("encode"),
+        "gradio postprocess: image cache write": s("save image", "encode") - s("encode"),
         "gradio postprocess: file to cache": s("post:~file to cache"),
-        "gradio postprocess other": post - s("save image") - s("post:~file to cache"),
+        "gradio postprocess other": post - s("save image", "encode", "post:~file to cache"),
         "process_api other": (b - a) - s("preprocess") - handler - post,
     }
     parts = {"page to server": page_ms(a) - t["click"], **{k: 1000 * v for k, v in server.items()},
@@ -423,11 +434,10 @@ def browser_series(clicker: Clicker, name: str, image: Path, copies: Iterator[Pa
         clicker.load(image)
         clicker.click(PROMPTS[1])
     for i in range(warmup + n):
-        if copies is not None:
-            clicker.load(next(copies))
+        loaded = clicker.load(next(copies)) if copies is not None else {}
         row = clicker.click(PROMPTS[i % 2])
         if i >= warmup:
-            rows.append({"series": name, "prompt": PROMPTS[i % 2], **row})
+            rows.append({"series": name, "prompt": PROMPTS[i % 2], **loaded, **row})
     return rows
 
 
@@ -454,6 +464,8 @@ def summarize_browser(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "queue_join": {k: stats([r["queue_join_ms"][k] for r in joins]) for k in ("sent_after_click", "took")}
         if (joins := [r for r in rows if r["queue_join_ms"]]) else None,
         "clock_error_ms": stats([r["clock_error_ms"] for r in rows]),
+        "upload_to_preview": stats([r["upload_to_preview_ms"] for r in rows]) if "upload_to_preview_ms" in first
+        else None,
         "runs": rows,
     }
 
@@ -477,7 +489,7 @@ def client_series(url: str, downloads: Path, copies: Iterator[Path], model, rec:
             result = client.predict(*args, api_name="/segment")
             e2e = time.perf_counter() - t
             spans, _ = rec.take()
-            if not isinstance(result, tuple | list) or len(result) < 6:
+            if not isinstance(result, tuple | list) or len(result) != RESULT_LENGTH["segment"]:
                 raise RuntimeError(f"/segment returned {result!r}")
             if i >= warmup:
                 rows.append({"end_to_end_ms": 1000 * e2e, "parts_ms": split(spans, e2e)})
@@ -544,6 +556,9 @@ def print_table(r: dict[str, Any]) -> None:
         comps = ", ".join(f"{c} {st['p50_ms']:.1f}" for c, st in e["postprocess_by_component"].items())
         print(f"  postprocess by output (inclusive, p50 ms): {comps}")
         print(f"  clock mapping error (half a round trip): p50 {e['clock_error_ms']['p50_ms']:.2f} ms")
+        if e["upload_to_preview"]:
+            print(f"  before the click, upload to preview drawn (the image read and encoded; Python's clock): "
+                  f"p50 {e['upload_to_preview']['p50_ms']:.1f} ms")
     print(f"\ngradio_client /segment, defaults (n={c['n']}): parts (p50 ms, share of the mean)")
     for p in CLIENT_PARTS:
         if c["parts"][p]["p50_ms"] or c["share"][p] > 0.005:

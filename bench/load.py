@@ -110,10 +110,11 @@ def submit(client, case: dict[str, str]):
 
 
 def check_result(result: Any) -> str | None:
-    """None if the answer has its 6 outputs and every image file in it decodes whole."""
+    """None if the answer has its 3 outputs (mask, overlay, findings) and every image file in
+    it decodes whole."""
     from PIL import Image
 
-    if not isinstance(result, tuple | list) or len(result) != 6:
+    if not isinstance(result, tuple | list) or len(result) != 3:
         return f"unexpected result: {type(result).__name__} of {len(result)} outputs"
     todo, paths = list(result), []
     while todo:

@@ -75,6 +75,7 @@ from bench.timing import stats  # noqa: E402
 DEFAULT_IMAGE = ROOT / "examples" / "qata_referring_left.png"
 SEGMENT_VS_MODEL = 4.0  # target: /segment p50 <= 4x model-only p50
 COMPARE_VS_SEGMENT = 2.0  # target: /compare (4 prompts) p50 <= 2x /segment p50
+RESULT_LENGTH = {"segment": 3, "compare": 7}  # (mask, overlay, findings); (4 overlays, table, masks, status)
 PROFILE_TOP = 30
 
 # The exclusive parts of a request, in the order it meets them; they add up to end-to-end.
@@ -183,6 +184,7 @@ def instrument(rec: Recorder) -> None:
 
     import ssa.webui.gradio_fixes as gradio_fixes
     import ssa.webui.handlers as handlers
+    import ssa.webui.overlay_image as overlay_image
     import ssa.webui.views as views
     from ssa.analysis import Analyzer
     from ssa.predictor import SSAPredictor
@@ -206,13 +208,16 @@ def instrument(rec: Recorder) -> None:
     rec.time(gradio_fixes, "encode_image", "encode",
              on_result=lambda data: rec.note("encoded_bytes", len(data)))
     rec.time(pu, "save_pil_to_cache", "save image", on_result=lambda path: rec.note("image_files", path))
+    rec.time(gradio_fixes, "save_bytes_to_cache", "save image")  # the overlay's layers (encoded before)
     rec.time(pu, "save_file_to_cache", "~file to cache")
     if hasattr(httpx_transport, "create_ssl_context"):  # a detail inside upload / download:
         # gradio_client opens a new httpx client per file, and each loads the CA bundle, even
         # for http:// on loopback (httpx 0.28).
         rec.time(httpx_transport, "create_ssl_context", "client tls setup")
+    rec.time(overlay_image, "encode_png", "encode", on_result=lambda data: rec.note("encoded_bytes", len(data)))
     for name in COMPONENTS:  # inclusive, a detail: which output's postprocess costs what
         rec.time(getattr(gr, name), "postprocess", f"{name}.postprocess")
+    rec.time(overlay_image.OverlayImage, "postprocess", "OverlayImage.postprocess")
 
     def note_size(fn: Callable) -> Callable:  # what gets encoded: size, mode, format
         def encode(img, *args, **kwargs):
@@ -221,6 +226,13 @@ def instrument(rec: Recorder) -> None:
             return fn(img, *args, **kwargs)
         return encode
     rec.patch(gradio_fixes, "encode_image", note_size)
+
+    def note_layer(fn: Callable) -> Callable:  # the overlay's layers: uint8 RGBA arrays
+        def encode(rgba):
+            rec.note("encoded", f"{rgba.shape[1]}x{rgba.shape[0]} RGBA png")
+            return fn(rgba)
+        return encode
+    rec.patch(overlay_image, "encode_png", note_layer)
 
 
 def busy(spans: Spans, *names: str) -> float:
@@ -240,7 +252,7 @@ def split(spans: Spans, e2e: float) -> dict[str, float]:
     s = functools.partial(busy, spans)
     model = s("model: set_image", "model: predict_many")
     handler_parts = s("read image", "analyzer", *VIEWS.values(), "mask file write")
-    post_parts = s("save image", "post:~file to cache")
+    post_parts = s("save image", "encode", "post:~file to cache")
     parts = {
         "upload": s("upload"),
         "queue + transport": s("send", "wait") - s("process_api"),
@@ -253,7 +265,7 @@ def split(spans: Spans, e2e: float) -> dict[str, float]:
         "mask file write": s("mask file write"),
         "handler other": s("handler") - handler_parts,
         "gradio postprocess: image encode": s("encode"),
-        "gradio postprocess: image cache write": s("save image") - s("encode"),
+        "gradio postprocess: image cache write": s("save image", "encode") - s("encode"),
         "gradio postprocess: file to cache": s("post:~file to cache"),
         "gradio postprocess other": s("postprocess") - post_parts,
         "gradio process_api other": s("process_api") - s("preprocess") - s("handler") - s("postprocess"),
@@ -319,7 +331,7 @@ def run_requests(client, endpoint: str, images: Iterator[Path], model, rec: Reco
         result = client.predict(*args, api_name=f"/{endpoint}")
         e2e = time.perf_counter() - t
         spans, notes = rec.take()
-        if not isinstance(result, tuple | list) or len(result) < 6:
+        if not isinstance(result, tuple | list) or len(result) != RESULT_LENGTH[endpoint]:
             raise RuntimeError(f"/{endpoint} returned {result!r}")
         if i >= warmup:
             rows.append({"end_to_end_ms": 1000 * e2e, "parts_ms": split(spans, e2e),

@@ -127,6 +127,10 @@ class Analysis:
     notices: list[str] = field(default_factory=list)
     verdict: Verdict | None = None  # found or not, and whether the outline agrees with the text
     model_seconds: float = 0.0  # the model's time for the whole request (all its prompts)
+    # The image encoder's time for this image, and whether it ran before the request (on
+    # upload, see Analyzer.encode, or for an earlier prompt): then model_seconds leaves it out.
+    encode_seconds: float = 0.0
+    encoded_before: bool = False
 
 
 def describe_regions(regions: Sequence[Region]) -> str:
@@ -226,21 +230,38 @@ class Analyzer:
         self.model_thread = model_thread
         self._lock = threading.Lock()
         self._key: tuple | None = None
+        self._encode_seconds = 0.0  # what encoding the held image took
 
-    def _set_image(self, pixels: np.ndarray, modality: str) -> None:
+    def _set_image(self, pixels: np.ndarray, modality: str) -> bool:
+        """Encode ``pixels`` unless the predictor holds them already; True when it ran."""
         key = (hashlib.sha1(pixels.tobytes()).hexdigest(), pixels.shape, modality)
-        if key != self._key:
-            self._key = None  # a failure below must not leave a stale key
-            self.predictor.set_image(pixels, modality=modality)
-            self._key = key
+        if key == self._key:
+            return False
+        self._key = None  # a failure below must not leave a stale key
+        started = time.perf_counter()
+        self.predictor.set_image(pixels, modality=modality)
+        self._encode_seconds = time.perf_counter() - started
+        self._key = key
+        return True
 
-    def _infer(self, pixels: np.ndarray, modality: str, texts: list[str], threshold: float) -> list:
-        """The model's part of :meth:`run`, on the model thread when there is one."""
-        def infer() -> list:
-            self._set_image(pixels, modality)
-            return self.predictor.predict_many(texts, threshold)
+    def _on_model_thread(self, fn):
+        return fn() if self.model_thread is None else self.model_thread.run(fn)
 
-        return infer() if self.model_thread is None else self.model_thread.run(infer)
+    def encode(self, image: PreparedImage, modality: str | None = None, window: str | None = None) -> None:
+        """Encode ``image`` now, so that a run on it pays only for its prompts: the demo calls
+        this when a file is loaded, while the user is still typing (segment-anything's demos
+        embed the image on upload for the same reason). modality None = the file's own."""
+        pixels = image.image(window)
+        with self._lock:
+            self._on_model_thread(lambda: self._set_image(pixels, modality or image.modality))
+
+    def _infer(self, pixels: np.ndarray, modality: str, texts: list[str], threshold: float) -> tuple[list, bool]:
+        """The model's part of :meth:`run`: (predictions, whether the image was encoded now)."""
+        def infer() -> tuple[list, bool]:
+            encoded = self._set_image(pixels, modality)
+            return self.predictor.predict_many(texts, threshold), encoded
+
+        return self._on_model_thread(infer)
 
     def run(
         self,
@@ -259,8 +280,8 @@ class Analyzer:
         pixels = image.image(window)
         with self._lock:
             started = time.perf_counter()
-            predictions = self._infer(pixels, modality, list(texts), float(threshold))
-            seconds = time.perf_counter() - started
+            predictions, encoded_now = self._infer(pixels, modality, list(texts), float(threshold))
+            seconds, encode_seconds = time.perf_counter() - started, self._encode_seconds
         results = []
         for pred in predictions:
             # The text was read once, by the model: its regions and reading travel with pred.
@@ -286,6 +307,8 @@ class Analyzer:
                     verdict=judge(mask, regions, pred.score, pred.present, modality, self.config.convention,
                                   self.config.lung_band, findings=findings),
                     model_seconds=seconds,
+                    encode_seconds=encode_seconds,
+                    encoded_before=not encoded_now,
                 )
             )
         return results

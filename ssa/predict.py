@@ -19,8 +19,8 @@ from pathlib import Path
 
 from ssa.analysis import Analysis, Analyzer, PreparedImage, prepare_image
 from ssa.files import atomic_write_json, write_png
-from ssa.findings import findings_summary
 from ssa.overlay import mask_overlay, mask_png
+from ssa.record import analysis_record
 
 DEFAULT_CHECKPOINT = "checkpoints/ssa-demo"
 
@@ -62,18 +62,8 @@ def write_outputs(out: Path, stem: str, source: Path, image: PreparedImage, resu
     mask_path = write_png(out / f"{stem}_mask.png", mask_png(result.mask))
     overlay = mask_overlay(image.image(window), pred.mask, pred.guidance, convention)
     overlay_path = write_png(out / f"{stem}_overlay.png", overlay)
-    record = {
-        "image": str(source),
-        "text": result.text,
-        "modality": result.modality,
-        "threshold": threshold,
-        "checkpoint": checkpoint,
-        "locations": [{"side": r.side, "zones": sorted(r.zones)} for r in result.regions],
-        "notices": [n.replace("**", "") for n in result.notices],
-        "presence": {"score": round(pred.score, 4), "present": pred.present, "source": pred.score_source},
-        "verdict": result.verdict.sentences() if result.verdict is not None else [],
-        **findings_summary(result.mask, result.modality, convention, lung_band, result.regions),
-    }
+    record = {"image": str(source), "checkpoint": checkpoint,
+              **analysis_record(result, threshold, convention, lung_band)}
     json_path = atomic_write_json(out / f"{stem}_findings.json", record)
     return [mask_path, overlay_path, json_path]
 

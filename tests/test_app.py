@@ -21,6 +21,7 @@ from ssa.predictor import MAX_PROMPT_CHARS
 from ssa.webui import app as webui_app
 from ssa.webui import content, views
 from ssa.webui.handlers import DemoHandlers
+from ssa.webui.overlay_image import OverlayImage
 from ssa.webui.uploads import SessionImage
 from tests.demo_server import (
     DEMO_CHECKPOINT,
@@ -69,7 +70,8 @@ def test_segment_outputs(handlers, tmp_path):
 
 def test_segment_button_shows_the_overlay_first(handlers, tmp_path):
     """The page's Segment: the overlay, findings and status in the first step (what the user
-    waits for), the guidance, heatmaps and mask file in the second; the same results as the API."""
+    waits for), the guidance, heatmaps and mask file in the second; the same results as in one
+    piece (what the cached examples run)."""
     image = _png(tmp_path / "cxr.png", (120, 160))
     skip = type(gr.skip())
     steps = list(handlers.segment_in_page(str(image), TEXT, "xray", "lung", 0.5, "", False, None))
@@ -87,6 +89,41 @@ def test_segment_button_shows_the_overlay_first(handlers, tmp_path):
     bad.write_text("not an image")
     (refused,) = handlers.segment_in_page(str(bad), TEXT, "auto", "lung", 0.5, "", False, None)
     assert refused[:3] == (None, None, []) and refused[4] is None and "not a readable image" in refused[5]
+
+
+def test_upload_encodes_the_image_for_the_run(handlers, tmp_path, monkeypatch):
+    """The load event encodes the image (while the user types): the Segment click after it runs
+    only the prompt, and its status says what the encoding took and when. A modality the load
+    did not encode for is encoded by the run."""
+    upload = as_upload(handlers, _png(tmp_path / "typed-while-encoding.png", seed=11))
+    session = handlers.load(upload, "lung", None, "auto")[-1]
+    encodes = []
+    real = handlers.analyzer.predictor.set_image
+    monkeypatch.setattr(handlers.analyzer.predictor, "set_image", lambda *a, **k: encodes.append(k) or real(*a, **k))
+    first = next(handlers.segment_in_page(upload, "left lung", "auto", "lung", 0.5, "", False, session))
+    assert encodes == [] and "encoding the image, done before this run)" in first[5]
+    first = next(handlers.segment_in_page(upload, "left lung", "ct", "lung", 0.5, "", False, first[-1]))
+    assert [k["modality"] for k in encodes] == ["ct"] and "done before this run" not in first[5]
+
+
+def test_overlay_layers_are_the_files_gradio_would_write(folders):
+    """OverlayImage (the overlay panels) writes, faster, the files gr.AnnotatedImage writes: the
+    same base picture and, per layer, the same RGBA pixels (colour where the layer is above 0,
+    alpha = value x 255 truncated), under the same labels; the page draws it with Gradio's
+    own AnnotatedImage frontend."""
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    lesion = (rng.random((60, 80)) > 0.7).astype(np.float32) * 0.7
+    region = cv2.GaussianBlur((rng.random((60, 80)) > 0.5).astype(np.float32), (9, 9), 0) * 0.22
+    layers = [(lesion, views.LESION_LABEL), (region, views.REGION_LABEL), (lesion > 0, "no colour given")]
+    layers = [(np.asarray(layer, np.float32), label) for layer, label in layers]
+    ours = OverlayImage(color_map=views.COLOR_MAP, format="jpeg").postprocess((base, layers))
+    gradios = gr.AnnotatedImage(color_map=views.COLOR_MAP, format="jpeg").postprocess((base, layers))
+    assert Path(ours.image.path).read_bytes() == Path(gradios.image.path).read_bytes()
+    assert [a.label for a in ours.annotations] == [a.label for a in gradios.annotations]
+    for a, b in zip(ours.annotations, gradios.annotations, strict=True):
+        assert np.array_equal(cv2.imread(a.image.path, cv2.IMREAD_UNCHANGED), cv2.imread(b.image.path, cv2.IMREAD_UNCHANGED))
+    assert OverlayImage().get_block_name() == "annotatedimage"
 
 
 def test_upload_is_deleted_once_read_and_session_reuses_it(handlers, tmp_path):
@@ -349,13 +386,23 @@ def test_cli_arguments(monkeypatch):
 # -- a real server on loopback ------------------------------------------------------------------
 
 
+def test_queue_looks_for_work_every_few_milliseconds_not_every_one(server):
+    """Gradio's queue loop wakes every 1 ms by default, which slows the model's threads; the
+    demo's wakes every ``gradio_fixes.QUEUE_POLL_S`` (5 ms)."""
+    from ssa.webui import gradio_fixes
+
+    demo, _url = server
+    assert demo._queue.sleep_when_free == gradio_fixes.QUEUE_POLL_S == 0.005
+
+
 def test_named_endpoints(client):
     info = client.view_api(return_format="dict", print_info=False)
     endpoints = info["named_endpoints"]
-    assert {"/segment", "/compare"} <= set(endpoints)
+    assert {"/segment", "/explain", "/compare"} <= set(endpoints)
     assert not [name for name in endpoints if "reference" in name], "the outline is UI-only"
-    params = [p["parameter_name"] for p in endpoints["/segment"]["parameters"]]
-    assert params == ["image", "prompt", "modality", "window", "threshold"]
+    for name in ("/segment", "/explain"):
+        params = [p["parameter_name"] for p in endpoints[name]["parameters"]]
+        assert params == ["image", "prompt", "modality", "window", "threshold"]
     params = [p["parameter_name"] for p in endpoints["/compare"]["parameters"]]
     assert params == ["image", "prompt_1", "prompt_2", "prompt_3", "prompt_4", "modality", "window", "threshold"]
 
@@ -365,12 +412,22 @@ def test_client_segment_and_compare(client, server, tmp_path, folders):
 
     name = f"probe-{uuid.uuid4().hex[:8]}.png"
     image = _png(tmp_path / name, (100, 140), seed=3)
-    result = client.predict(handle_file(str(image)), TEXT, "xray", "lung", 0.5, api_name="/segment")
-    assert len(result) == 6
-    mask = cv2.imread(result[4], cv2.IMREAD_UNCHANGED)
+    mask_path, overlay_path, findings = client.predict(handle_file(str(image)), TEXT, "xray", "lung", 0.5,
+                                                       api_name="/segment")
+    mask = cv2.imread(mask_path, cv2.IMREAD_UNCHANGED)
     assert mask.shape == (100, 140)
-    assert "left lung (lower)" in result[5]
+    overlay = cv2.imread(overlay_path)
+    assert overlay.shape == (100, 140, 3) and Path(overlay_path).name == Path(name).stem + "_overlay.png"
+    # The findings are the CLI's record: what the text was read to say, the decision, the areas.
+    assert {"side": "left", "zones": ["lower"]} in findings["locations"]
+    assert findings["image_size"] == [100, 140] and findings["text"] == TEXT
+    assert set(findings["presence"]) == {"score", "present", "source"} and findings["model_ms"] > 0
+    assert findings["lesion_pixels"] == int((mask > 127).sum())
     assert not list(folders.rglob(name)), "the upload must not stay on the server"
+
+    guidance, gallery = client.predict(handle_file(str(image)), TEXT, "xray", "lung", 0.5, api_name="/explain")
+    assert cv2.imread(guidance) is not None
+    assert [item["caption"] for item in gallery] and all(cv2.imread(item["image"]) is not None for item in gallery)
 
     out = client.predict(handle_file(str(image)), "lower left lung", "lower right lung", "", "",
                          "xray", "lung", 0.5, api_name="/compare")
@@ -388,10 +445,10 @@ def test_client_dicom_round_trip(client):
 
     result = client.predict(handle_file(get_testdata_file("CT_small.dcm")), "left lung", "auto", "lung",
                             0.5, api_name="/segment")
-    assert cv2.imread(result[4], cv2.IMREAD_UNCHANGED).shape == (128, 128)
-    assert "only the side" not in result[5]  # "left lung" names no zone
-    table = result[3]
-    assert [row[1] for row in table["data"]] == ["Whole slice half"] * 2  # CT: per side only
+    assert cv2.imread(result[0], cv2.IMREAD_UNCHANGED).shape == (128, 128)
+    findings = result[2]
+    assert findings["modality"] == "ct" and [loc["side"] for loc in findings["locations"]] == ["left"]
+    assert {z["zone"] for z in findings["zones"]} == {"whole"}  # CT: per side only
 
 
 def test_server_survives_bad_input(client, tmp_path):
@@ -403,7 +460,7 @@ def test_server_survives_bad_input(client, tmp_path):
         client.predict(handle_file(str(bad)), TEXT, "xray", "lung", 0.5, api_name="/segment")
     good = _png(tmp_path / "after.png", (64, 64))
     result = client.predict(handle_file(str(good)), "", "xray", "lung", 0.5, api_name="/segment")
-    assert cv2.imread(result[4], cv2.IMREAD_UNCHANGED).shape == (64, 64)
+    assert cv2.imread(result[0], cv2.IMREAD_UNCHANGED).shape == (64, 64)
 
 
 def test_bad_upload_logs_one_line_and_a_fault_its_traceback(client, handlers, tmp_path, caplog, capfd,

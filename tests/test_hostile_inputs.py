@@ -338,8 +338,8 @@ def test_api_hostile_file(client, sent, tmp_path, folders, case):
         assert_clear_refusal(err.value.message, case, [tmp_path, folders])
     else:
         result = api_segment(client, sent, path)
-        assert_mask(result[4], case.size)
-        assert not ABSOLUTE_PATH.search(result[5])
+        assert_mask(result[0], case.size)
+        assert not ABSOLUTE_PATH.search(" ".join(strings(result[2])))
 
 
 @pytest.mark.parametrize("case_id, prompt, notice", PROMPT_CASES, ids=[c[0] for c in PROMPT_CASES])
@@ -347,8 +347,8 @@ def test_api_hostile_prompt(client, sent, tmp_path, case_id, prompt, notice):
     path = tmp_path / f"prompt-{case_id}.png"
     path.write_bytes(png_bytes((64, 80), seed=len(sent)))  # unique bytes, for the final scan
     result = api_segment(client, sent, path, prompt)
-    assert_mask(result[4], (64, 80))
-    assert notice in result[5]
+    assert_mask(result[0], (64, 80))
+    assert notice in " ".join(result[2]["notices"])
     assert not set(CONTROL_CHARS) & set("".join(strings(result)))
 
 
@@ -387,11 +387,11 @@ def test_dicom_metadata_is_never_returned_or_logged_by_the_server(client, sent, 
     path = tmp_path / "chest.dcm"
     path.write_bytes(secret_dicom())
     result = api_segment(client, sent, path)
-    assert_mask(result[4], (48, 40))
+    assert_mask(result[0], (48, 40))
     out, err = capfd.readouterr()  # the server runs in this process: its console is captured here
     texts = [*strings(result), caplog.text, out, err]
     returned_files = [s for s in strings(result) if is_file(s)]
-    assert result[4] in returned_files
+    assert result[0] in returned_files
     for secret in SECRETS:
         assert not any(secret in text for text in texts), secret
         for file in [*returned_files, *(p for p in folders.rglob("*") if p.is_file())]:
@@ -441,8 +441,8 @@ def test_api_still_serves_after_the_corpus_and_keeps_no_upload(client, sent, fol
     path = tmp_path / "after-the-corpus.png"
     path.write_bytes(png_bytes((96, 128), seed=13))
     result = api_segment(client, sent, path, PROMPT)
-    assert_mask(result[4], (96, 128))
-    assert "left lung (lower)" in result[5]
+    assert_mask(result[0], (96, 128))
+    assert {"side": "left", "zones": ["lower"]} in result[2]["locations"]
     assert not files_holding(folders, sent)
 
 

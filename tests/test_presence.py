@@ -144,13 +144,14 @@ def test_segment_endpoint_says_no_lesion_found(absent_server, tmp_path):
     from gradio_client import Client
 
     client = Client(absent_server, verbose=False)
-    result = client.predict(_upload(tmp_path), TEXT, "xray", "lung", 0.5, api_name="/segment")
-    status = result[5]
-    assert "No lesion found where the text says" in status and "score 0.00" in status
-    assert "Model time" in status
-    assert not cv2.imread(result[4], cv2.IMREAD_UNCHANGED).any()
-    named = [row for row in result[3]["data"] if row[4]]
-    assert named and all(row[4] == "✓ empty" for row in named), "named zones that hold nothing are marked"
+    mask_path, _overlay, findings = client.predict(_upload(tmp_path), TEXT, "xray", "lung", 0.5,
+                                                   api_name="/segment")
+    assert findings["presence"]["present"] is False and findings["presence"]["score"] < 0.005
+    assert findings["verdict"][0].startswith("No lesion found where the text says (score 0.00)")
+    assert findings["model_ms"] > 0
+    assert not cv2.imread(mask_path, cv2.IMREAD_UNCHANGED).any()
+    named = [z for z in findings["zones"] if z["named"]]
+    assert named and all(z["lesion_pixels"] == 0 for z in named), "the zones the text names hold nothing"
 
 
 def test_compare_endpoint_says_it_per_prompt(absent_server, tmp_path):

@@ -6,7 +6,8 @@
 The model loads once, at start. Tabs: Segment (one prompt, with guidance, alignment heatmaps
 and findings; for an example, its ground-truth outline on request), Compare (2-4 prompts on
 one image, encoded once), Examples (real QaTa-COV19 X-rays, synthetic CT), About. Named API
-endpoints: ``/segment`` and ``/compare`` (see the README for a gradio_client snippet).
+endpoints: ``/segment`` (mask, overlay, findings), ``/explain`` (guidance, heatmaps) and ``/compare``
+(see the README for a gradio_client snippet).
 Uploads are deleted from disk once read; result files live in Gradio's cache and are swept
 by ``delete_cache``.
 """
@@ -31,6 +32,7 @@ from ssa.checkpoint import resolve_checkpoint  # noqa: E402
 from ssa.model_thread import ModelThread  # noqa: E402
 from ssa.webui import content, gradio_fixes, style, views  # noqa: E402
 from ssa.webui.handlers import MAX_COMPARE, NO_REFERENCE_INFO, DemoHandlers  # noqa: E402
+from ssa.webui.overlay_image import OverlayImage  # noqa: E402
 from ssa.webui.uploads import UploadJanitor  # noqa: E402
 from ssa.webui.views import COLOR_MAP  # noqa: E402
 
@@ -99,16 +101,17 @@ def _run_and_settings(prefix: str, action: str) -> tuple:
 
 def _wire_image(handlers: DemoHandlers, file, preview, modality, window, session, status,
                 results: Sequence[tuple[gr.components.Component, object]]) -> None:
-    """Load on upload; a refused file also clears the results shown for the previous image.
+    """Load (and encode for the model) on upload; a refused file also clears the results shown
+    for the previous image.
 
     results: (output component, its empty value) pairs.
     """
-    def load(image: str | None, window_choice: str, state):
-        out = handlers.load(image, window_choice, state)
+    def load(image: str | None, window_choice: str, state, modality_choice: str):
+        out = handlers.load(image, window_choice, state, modality_choice)
         refused = out[-1] is not None and out[-1].error is not None
         return (*out, *[(empty if refused else gr.skip()) for _, empty in results])
 
-    file.change(load, [file, window, session],
+    file.change(load, [file, window, session, modality],
                 [preview, modality, window, status, session, *[c for c, _ in results]],
                 api_visibility="private", concurrency_id="model")
     window.change(handlers.preview, [file, window, session], preview, api_visibility="private",
@@ -136,7 +139,7 @@ def _segment_tab(handlers: DemoHandlers) -> dict:
             with gr.Row(equal_height=False):
                 # No fixed height: the frame takes the picture's own aspect (a fixed-height frame
                 # letterboxed it, and its label and buttons then sat over the picture's corners).
-                overlay = gr.AnnotatedImage(label="Overlay", color_map=COLOR_MAP, elem_id="seg-overlay",
+                overlay = OverlayImage(label="Overlay", color_map=COLOR_MAP, elem_id="seg-overlay",
                                             format=DISPLAY_FORMAT, elem_classes="ssa-picture")
                 guidance = gr.Image(label="Guidance from the text", interactive=False, elem_id="seg-guidance",
                                     format=DISPLAY_FORMAT, elem_classes="ssa-picture")
@@ -164,12 +167,18 @@ def _segment_tab(handlers: DemoHandlers) -> dict:
     # The page's button: the overlay first, then the pictures beside it; the example's outline
     # drawn in the same response (see DemoHandlers.segment_in_page). A small timer on the status
     # panel, not a spinner over the pictures: an animation costs the browser CPU that, on a small
-    # machine, the model is waiting for. The /segment API (no button: triggers=[]) answers in one
-    # piece and raises a refused file or prompt.
+    # machine, the model is waiting for.
     page_inputs = [file, prompt, modality, window, threshold, reference, truth, session]
     run.click(handlers.segment_in_page, page_inputs, [*outputs, session], api_visibility="private",
               concurrency_id="model", concurrency_limit=1, show_progress="minimal", show_progress_on=[status])
-    gr.on([], handlers.segment, inputs, [*outputs, session], api_name="segment", concurrency_id="model",
+    # The API (no button: triggers=[]): /segment answers with what `python -m ssa.predict` writes
+    # (mask, overlay, findings; components never shown on the page), /explain with the guidance
+    # picture and the heatmaps. Both raise a refused file or prompt.
+    api_results = [gr.File(label="Mask", visible=False), gr.File(label="Overlay", visible=False),
+                   gr.JSON(label="Findings", visible=False)]
+    gr.on([], handlers.segment_files, inputs, [*api_results, session], api_name="segment", concurrency_id="model",
+          concurrency_limit=1)
+    gr.on([], handlers.explain, inputs, [guidance, alignment, session], api_name="explain", concurrency_id="model",
           concurrency_limit=1)
     outline = _wire_reference(handlers, file, reference, truth, overlay)
     return {"file": file, "prompt": prompt, "modality": modality, "outputs": outputs,
@@ -213,7 +222,7 @@ def _compare_tab(handlers: DemoHandlers, examples: list[dict]) -> None:
             overlays = []
             for row in range(MAX_COMPARE // 2):
                 with gr.Row(equal_height=False):
-                    overlays += [gr.AnnotatedImage(label=f"Prompt {i + 1}", color_map=COLOR_MAP, visible=i < 2,
+                    overlays += [OverlayImage(label=f"Prompt {i + 1}", color_map=COLOR_MAP, visible=i < 2,
                                                    elem_id=f"cmp-overlay-{i + 1}", format=DISPLAY_FORMAT,
                                                    elem_classes="ssa-picture")
                                  for i in (2 * row, 2 * row + 1)]
@@ -303,7 +312,9 @@ def build_demo(predictor: ssa.SSAPredictor, checkpoint_info: dict,
                         gr.HTML(content.laterality_svg(checkpoint_info.get("convention", "radiological"),
                                                        tuple(checkpoint_info.get("lung_band", (0.1, 0.9)))))
     janitor.blocks = demo
-    return demo.queue(**{**QUEUE, "max_size": max_queue})
+    demo.queue(**{**QUEUE, "max_size": max_queue})
+    gradio_fixes.calm_queue(demo)
+    return demo
 
 
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, **kwargs):

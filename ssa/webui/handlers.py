@@ -24,8 +24,18 @@ import gradio as gr
 import numpy as np
 
 from ssa.analysis import Analysis, Analyzer, describe_regions
+from ssa.overlay import mask_overlay
+from ssa.record import analysis_record
 from ssa.webui import views
-from ssa.webui.uploads import SessionImage, UploadJanitor, acquire, prompt_slug, write_mask_file
+from ssa.webui.overlay_image import OverlayImage
+from ssa.webui.uploads import (
+    SessionImage,
+    UploadJanitor,
+    acquire,
+    prompt_slug,
+    write_mask_file,
+    write_result_png,
+)
 
 MAX_COMPARE = 4
 REFERENCE_INFO = ("The example's reference annotation (the data set's ground truth for the "
@@ -87,9 +97,11 @@ class DemoHandlers:
             raise Refused(str(err), "Cannot run", "run", session) from None
 
     # -- events --------------------------------------------------------------------------
-    def load(self, image: str | None, window: str, session: SessionImage | None):
-        """File changed: read it once, show it, set the modality from a DICOM tag.
+    def load(self, image: str | None, window: str, session: SessionImage | None, modality: str | None = None):
+        """File changed: read it once, encode it for the model (the Segment click then pays
+        only for the prompt), show it, set the modality from a DICOM tag.
 
+        modality: the modality radio's value before the file (a DICOM's own tag replaces it).
         Returns (preview, modality radio, window radio, status markdown, session).
         """
         if not image:
@@ -99,6 +111,8 @@ class DemoHandlers:
         except Refused as refused:  # said once, in the status panel (no toast); logged as one line
             preview = gr.Image(value=None, label="Loaded image")
             return preview, gr.skip(), gr.Radio(visible=False), refused.status(), refused.session
+        # With the modality the run will use: the DICOM's (the radio is set to it below), else the radio's.
+        self.analyzer.encode(prepared, prepared.modality if prepared.dicom else _modality(modality), window)
         preview = gr.Image(value=views.display_base(prepared.image(window), self.convention),
                            label=prepared.describe())
         modality = gr.Radio(value=prepared.modality) if prepared.dicom else gr.skip()
@@ -144,6 +158,39 @@ class DemoHandlers:
             self._segment_status(result),
             session,
         )
+
+    def segment_files(self, image: str | None, prompt: str, modality: str, window: str, threshold: float,
+                      session: SessionImage | None = None):
+        """The ``/segment`` API: for one image and prompt, what ``python -m ssa.predict`` writes.
+
+        Returns (mask PNG path: 0/255 at the file's own size; overlay PNG path: the analysed
+        image with the lesion filled and outlined, the region the text names outlined, R/L
+        markers; findings: dict, :func:`ssa.record.analysis_record`; session). Two files and a
+        JSON value: every file costs an API client a download (gradio_client opens a new
+        connection for each), so the pictures that explain the result are ``/explain``'s.
+        """
+        prepared, result, session = self._segment_run(image, prompt, modality, window, threshold, session)
+        pred = result.prediction
+        overlay = mask_overlay(prepared.image(window), pred.mask, pred.guidance, self.convention)
+        return (
+            write_mask_file(result.mask, prepared.name),
+            write_result_png(overlay, prepared.name, "overlay"),
+            analysis_record(result, float(threshold), self.convention, self.lung_band),
+            session,
+        )
+
+    def explain(self, image: str | None, prompt: str, modality: str, window: str, threshold: float,
+                session: SessionImage | None = None):
+        """The ``/explain`` API: the pictures behind a result, as the page shows them.
+
+        Returns (guidance picture: the region the text points to over the image with the zone
+        grid; alignment gallery: [(heatmap, expression)], where each expression's transport
+        mass went; session).
+        """
+        prepared, result, session = self._segment_run(image, prompt, modality, window, threshold, session)
+        pixels = prepared.image(window)
+        return (views.guidance_image(pixels, result, self.convention, self.lung_band),
+                views.alignment_gallery(pixels, result), session)
 
     def segment_in_page(self, image: str | None, prompt: str, modality: str, window: str,
                         threshold: float, reference: str | None = "", show_reference: bool = False,
@@ -195,10 +242,10 @@ class DemoHandlers:
         prepared, session = self._acquire(image, session)
         results = self._run(prepared, [slots[i] for i in used], modality, window, threshold, session)
         pixels = prepared.image(window)
-        overlays: list = [gr.AnnotatedImage(value=None, visible=False) for _ in range(MAX_COMPARE)]
+        overlays: list = [OverlayImage(value=None, visible=False) for _ in range(MAX_COMPARE)]
         masks = []
         for i, result in zip(used, results):
-            overlays[i] = gr.AnnotatedImage(
+            overlays[i] = OverlayImage(
                 value=views.annotated(pixels, result, self.convention, views.COMPARE_SIDE),
                 label=f"Prompt {i + 1} · {describe_regions(result.regions) or 'no location'}",
                 visible=True,

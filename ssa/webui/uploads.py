@@ -131,8 +131,14 @@ def prompt_slug(prompt: str, limit: int = 40) -> str:
 
 
 def write_mask_file(mask: np.ndarray, image_name: str, suffix: str = "mask") -> str:
-    """Write ``mask`` (bool [H, W]) as a 0/255 PNG into a fresh folder of Gradio's cache, named
-    ``<image stem>_<suffix>.png`` (``<suffix>.png`` when ``image_name`` is empty).
+    """Write ``mask`` (bool [H, W]) as a 0/255 PNG (see :func:`write_result_png`)."""
+    return write_result_png(mask_png(mask), image_name, suffix)
+
+
+def write_result_png(image: np.ndarray, image_name: str, suffix: str) -> str:
+    """Write ``image`` (uint8 gray [H, W] or RGB [H, W, 3]) as a PNG into a fresh folder of
+    Gradio's cache, named ``<image stem>_<suffix>.png`` (``<suffix>.png`` when ``image_name`` is
+    empty); returns its path.
 
     Gradio serves cache files as they are and its ``delete_cache`` schedule removes them
     (hence no fsync: the file is whole once renamed into place, and lives minutes).
@@ -140,4 +146,4 @@ def write_mask_file(mask: np.ndarray, image_name: str, suffix: str = "mask") -> 
     folder = cache_folder() / f"ssa-{uuid.uuid4().hex}"
     folder.mkdir(parents=True, exist_ok=False)
     name = f"{_safe_stem(image_name)}_{suffix}" if image_name else suffix
-    return str(write_png(folder / f"{name}.png", mask_png(mask), durable=False))
+    return str(write_png(folder / f"{name}.png", image, durable=False))
