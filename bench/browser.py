@@ -127,6 +127,8 @@ PARTS = (
 SERIES = {"new image": "set_image + predict", "same image": "predict"}  # series -> its model reference
 
 # Arms the page for one click; resolves window.__ssaDone with the click's times (page ms).
+# Resolves when the page's main thread is next idle (at most a second).
+IDLE_JS = "() => new Promise((done) => requestIdleCallback(() => done(), {timeout: 1000}))"
 ARM_JS = """(timeoutMs) => {
   const overlay = document.querySelector('#seg-overlay');
   const run = document.querySelector('#seg-run');
@@ -330,6 +332,7 @@ class Clicker:
         self.fresh.click += 1
         offset, error = self.clock_offset()
         page.evaluate(ARM_JS, int(1000 * self.timeout_s))
+        page.evaluate(IDLE_JS)  # the page done with the typing, as when a user's hand gets to the button
         perf_to_epoch = time.time() - time.perf_counter()
         self.rec.take()
         page.click("#seg-run")

@@ -69,26 +69,28 @@ def test_segment_outputs(handlers, tmp_path):
 
 
 def test_segment_button_shows_the_overlay_first(handlers, tmp_path):
-    """The page's Segment: the overlay, findings and status in the first step (what the user
-    waits for), the guidance, heatmaps and mask file in the second; the same results as in one
-    piece (what the cached examples run)."""
+    """The page's Segment: the overlay and the status in the first step (what the user waits
+    for); the guidance, heatmaps, findings table and mask file in the second, which the page
+    asks for next, from the result the first left in the session (drawn once); together the same
+    results as in one piece (what the cached examples run)."""
     image = _png(tmp_path / "cxr.png", (120, 160))
+    overlay, status, session = handlers.segment_in_page(str(image), TEXT, "xray", "lung", 0.5, "", False, None)
+    guidance, gallery, table, mask_path = handlers.segment_details(session)
+    whole = handlers.segment(str(image), TEXT, "xray", "lung", 0.5, session)
+    assert np.array_equal(overlay[0], whole[0][0]) and len(overlay[1]) == len(whole[0][1])
+    assert np.array_equal(guidance, whole[1]) and [c for _, c in gallery] == [c for _, c in whole[2]]
+    assert table.equals(whole[3]) and "left lung (lower)" in status
+    assert np.array_equal(cv2.imread(mask_path, 0), cv2.imread(whole[4], 0))
     skip = type(gr.skip())
-    steps = list(handlers.segment_in_page(str(image), TEXT, "xray", "lung", 0.5, "", False, None))
-    assert len(steps) == 2
-    first, second = steps
-    api = handlers.segment(str(image), TEXT, "xray", "lung", 0.5, first[-1])
-    assert [isinstance(v, skip) for v in first] == [False, True, True, False, True, False, False]
-    assert [isinstance(v, skip) for v in second] == [True, False, False, True, False, True, True]
-    assert np.array_equal(first[0][0], api[0][0]) and len(first[0][1]) == len(api[0][1])
-    assert np.array_equal(second[1], api[1]) and [c for _, c in second[2]] == [c for _, c in api[2]]
-    assert first[3].equals(api[3]) and "left lung (lower)" in first[5]
-    assert np.array_equal(cv2.imread(second[4], 0), cv2.imread(api[4], 0))
-    # a refused file: one step, the panels cleared, the reason in the status panel
+    assert all(isinstance(v, skip) for v in handlers.segment_details(session))  # drawn: nothing new
+    # a refused file: the reason in the status panel, the overlay cleared, then the other panels
     bad = tmp_path / "notes.png"
     bad.write_text("not an image")
-    (refused,) = handlers.segment_in_page(str(bad), TEXT, "auto", "lung", 0.5, "", False, None)
-    assert refused[:3] == (None, None, []) and refused[4] is None and "not a readable image" in refused[5]
+    overlay, status, session = handlers.segment_in_page(str(bad), TEXT, "auto", "lung", 0.5, "", False, None)
+    assert overlay is None and "not a readable image" in status
+    guidance, gallery, table, mask_path = handlers.segment_details(session)
+    assert (guidance, gallery, mask_path) == (None, [], None) and table.empty
+    assert handlers.segment_details(None)[:2] == (None, [])  # no image at all
 
 
 def test_upload_encodes_the_image_for_the_run(handlers, tmp_path, monkeypatch):
@@ -100,10 +102,10 @@ def test_upload_encodes_the_image_for_the_run(handlers, tmp_path, monkeypatch):
     encodes = []
     real = handlers.analyzer.predictor.set_image
     monkeypatch.setattr(handlers.analyzer.predictor, "set_image", lambda *a, **k: encodes.append(k) or real(*a, **k))
-    first = next(handlers.segment_in_page(upload, "left lung", "auto", "lung", 0.5, "", False, session))
-    assert encodes == [] and "encoding the image, done before this run)" in first[5]
-    first = next(handlers.segment_in_page(upload, "left lung", "ct", "lung", 0.5, "", False, first[-1]))
-    assert [k["modality"] for k in encodes] == ["ct"] and "done before this run" not in first[5]
+    _, status, session = handlers.segment_in_page(upload, "left lung", "auto", "lung", 0.5, "", False, session)
+    assert encodes == [] and "encoding the image, done before this run)" in status
+    _, status, _ = handlers.segment_in_page(upload, "left lung", "ct", "lung", 0.5, "", False, session)
+    assert [k["modality"] for k in encodes] == ["ct"] and "done before this run" not in status
 
 
 def test_overlay_layers_are_the_files_gradio_would_write(folders):
@@ -318,17 +320,17 @@ def test_outline_is_drawn_on_the_mask_border_only_when_ticked(handlers, example_
 
 
 def test_segment_button_draws_the_ticked_outline_itself(handlers, example_result, monkeypatch):
-    """Segment on an example with the outline box ticked: the outline comes in the result's own
-    first step (no second request redraws it), and only when ticked."""
+    """Segment on an example with the outline box ticked: the outline comes with the overlay
+    (no further request redraws it), and only when ticked."""
     entry = next(e for e in content.load_examples(EXAMPLES) if e["key"] == REFERRING)
     for show in (True, False):
-        first = next(handlers.segment_in_page(entry["image"], entry["text"], entry["modality"], "lung", 0.5,
-                                              REFERRING, show, None))
+        first = handlers.segment_in_page(entry["image"], entry["text"], entry["modality"], "lung", 0.5,
+                                         REFERRING, show, None)
         labels = [label for _, label in first[0][1]]
         assert (labels[-1] == views.REFERENCE_LABEL) is show
         assert bool(_drawn_reference(_round_trip(first[0])).sum() > 200) == show
-    upload = next(handlers.segment_in_page(entry["image"], entry["text"], entry["modality"], "lung", 0.5,
-                                           "", True, None))  # an upload has no reference
+    upload = handlers.segment_in_page(entry["image"], entry["text"], entry["modality"], "lung", 0.5,
+                                      "", True, None)  # an upload has no reference
     assert views.REFERENCE_LABEL not in [label for _, label in upload[0][1]]
 
 

@@ -418,6 +418,41 @@ def assert_on_first_screen(page, selector: str, what: str) -> None:
     assert box["y"] >= 0 and box["y"] + box["height"] <= height, (what, selector, box)
 
 
+SENT_JS = """() => {  // log every request the page sends: does the overlay hold new, loaded pictures?
+  window.__ssaSent = [];
+  window.__ssaOld = new Set();
+  if (window.__ssaSend) return;
+  window.__ssaSend = window.fetch;
+  window.fetch = (input, init) => {
+    const imgs = Array.from(document.querySelectorAll('#seg-overlay img'));
+    const row = {url: String(input.url || input), done: false,
+                 overlayIn: imgs.some((i) => !window.__ssaOld.has(i.src)) &&
+                            imgs.every((i) => i.complete && i.naturalWidth > 0)};
+    window.__ssaSent.push(row);
+    return window.__ssaSend(input, init).finally(() => { row.done = true; });
+  };
+}"""
+DETAILS_DONE_JS = "() => window.__ssaSent.some((r) => r.url.includes('run/predict') && r.done)"
+
+
+def test_segment_details_asked_for_once_the_overlay_is_in(page):
+    """The Segment button's second request (guidance, heatmaps, table, mask file) leaves the page
+    only once the overlay's new pictures are loaded: fetching and decoding them does not compete
+    with the server drawing the rest (app.AFTER_OVERLAY_DRAWN_JS). The page's requests are
+    logged as they are sent, each with whether the overlay then held new, loaded pictures."""
+    page.evaluate(SENT_JS)
+    segment(page, EXAMPLE, "lower left lung")
+    page.wait_for_function(DETAILS_DONE_JS)  # this result is whole: nothing of it is still coming
+    page.evaluate("() => { window.__ssaSent = [];"
+                  " window.__ssaOld = new Set(Array.from(document.querySelectorAll('#seg-overlay img')).map((i) => i.src)); }")
+    page.fill("#seg-prompt textarea", "lower right lung")
+    run_segment(page)
+    page.wait_for_function(DETAILS_DONE_JS)
+    sent = page.evaluate("() => window.__ssaSent")
+    details = [r for r in sent if "run/predict" in r["url"]]
+    assert len(details) == 1 and details[0]["overlayIn"], sent
+
+
 def test_segment_button_in_view_on_a_laptop(page):
     """1440x1000, an example just loaded (from Examples) or an image uploaded: the Segment
     button is on the first screen, whole, without scrolling."""

@@ -54,6 +54,27 @@ HINT = "Upload an image (or pick one in **Examples**), describe the finding, the
 FORMATS = "PNG · JPEG · BMP · TIFF (8/16-bit) · DICOM"  # what the upload box takes
 PREVIEW_HEIGHT = 210  # the Segment tab's preview, beside the upload box
 ALIGNMENT_COLUMNS = 4  # heatmaps a row in the alignment gallery (views.ALIGNMENT_SIDE px each)
+# The Segment button's second request waits in the page until the overlay's new pictures are
+# decoded: fetching and decoding them then no longer competes with the server drawing, and the
+# page laying out, the guidance, heatmaps and table, on a small machine's cores. The click notes
+# the overlay's pictures (NOTE_OVERLAY_JS); the second request waits for them to change (a
+# refused run empties the overlay; an identical result keeps them: at most 300 ms), then to be
+# decoded (at most a second), then for a frame.
+NOTE_OVERLAY_JS = """(...args) => {
+  window.__ssaOverlayBefore = Array.from(document.querySelectorAll('#seg-overlay img')).map((i) => i.src).join(' ');
+  return args;
+}"""
+AFTER_OVERLAY_DRAWN_JS = """async (...args) => {
+  const frame = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
+  const pictures = () => Array.from(document.querySelectorAll('#seg-overlay img'));
+  const started = performance.now();
+  while (performance.now() - started < 300 && pictures().length &&
+         pictures().map((i) => i.src).join(' ') === window.__ssaOverlayBefore) await frame();
+  const decoded = Promise.all(pictures().map((img) => img.decode().catch(() => null)));
+  await Promise.race([decoded, new Promise((done) => setTimeout(done, 1000))]);
+  await frame();
+  return args;
+}"""
 
 
 def _appender(phrase: str) -> Callable[[str], str]:
@@ -164,13 +185,16 @@ def _segment_tab(handlers: DemoHandlers) -> dict:
                  (mask_file, None)])
     outputs = [overlay, guidance, alignment, findings, mask_file, status]
     inputs = [file, prompt, modality, window, threshold, session]
-    # The page's button: the overlay first, then the pictures beside it; the example's outline
-    # drawn in the same response (see DemoHandlers.segment_in_page). A small timer on the status
-    # panel, not a spinner over the pictures: an animation costs the browser CPU that, on a small
-    # machine, the model is waiting for.
+    # The page's button: the overlay and the status first (the example's outline drawn in the
+    # same response), then, asked for by the page once they are in, the pictures beside them,
+    # the table and the mask file (DemoHandlers.segment_in_page / segment_details). A small
+    # timer on the status panel, not a spinner over the pictures: an animation costs the browser
+    # CPU that, on a small machine, the model is waiting for.
     page_inputs = [file, prompt, modality, window, threshold, reference, truth, session]
-    run.click(handlers.segment_in_page, page_inputs, [*outputs, session], api_visibility="private",
-              concurrency_id="model", concurrency_limit=1, show_progress="minimal", show_progress_on=[status])
+    run.click(handlers.segment_in_page, page_inputs, [overlay, status, session], api_visibility="private",
+              concurrency_id="model", concurrency_limit=1, show_progress="minimal", show_progress_on=[status],
+              js=NOTE_OVERLAY_JS).then(handlers.segment_details, session, [guidance, alignment, findings, mask_file],
+                     api_visibility="private", queue=False, show_progress="hidden", js=AFTER_OVERLAY_DRAWN_JS)
     # The API (no button: triggers=[]): /segment answers with what `python -m ssa.predict` writes
     # (mask, overlay, findings; components never shown on the page), /explain with the guidance
     # picture and the heatmaps. Both raise a refused file or prompt.

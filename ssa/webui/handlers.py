@@ -195,33 +195,50 @@ class DemoHandlers:
     def segment_in_page(self, image: str | None, prompt: str, modality: str, window: str,
                         threshold: float, reference: str | None = "", show_reference: bool = False,
                         session: SessionImage | None = None):
-        """The Segment button: :meth:`segment`'s outputs in two steps, the overlay first.
+        """The Segment button, first step: what the user waits for.
 
-        Yields (overlay, guidance, alignment gallery, findings table, mask PNG path, status
-        markdown, session) twice: first the overlay (with the example's ground-truth outline when
-        ``show_reference`` is ticked and ``reference`` names an example that has one), the
-        findings and the status; then the guidance picture, the heatmaps and the mask file
-        (``gr.skip()`` for what a step leaves alone). The overlay is what the user waits for: it
-        no longer waits for the pictures beside it to be drawn and encoded, and the outline
-        needs no second request. A refusal goes to the status panel (the same words as on
-        upload) and clears the result panels, instead of an error toast and an "Error" badge on
-        every panel. Faults still raise.
+        Returns (overlay, status markdown, session): the overlay with the example's ground-truth
+        outline when ``show_reference`` is ticked and ``reference`` names an example that has
+        one (no second request for it), and the status (verdict, lesion summary, the model's
+        time). The session keeps the result for :meth:`segment_details`, which the page calls
+        next (the event's ``.then``) for the guidance picture, the heatmaps, the findings table
+        and the mask file: by the time it asks, the page is fetching the overlay's pictures,
+        which then no longer wait behind the server drawing and encoding the others. A refusal
+        goes to the status panel (the same words as on upload) and clears the overlay, instead
+        of an error toast and an "Error" badge on every panel. Faults still raise.
         """
         try:
             prepared, result, session = self._segment_run(image, prompt, modality, window, threshold, session)
         except Refused as refused:
-            yield None, None, [], views.empty_findings(), None, refused.status(), refused.session
-            return
-        pixels = prepared.image(window)
-        overlay = views.annotated(pixels, result, self.convention)
+            if refused.session is not None:
+                refused.session.details = ()  # the second step clears its panels too
+            return None, refused.status(), refused.session
+        overlay = views.annotated(prepared.image(window), result, self.convention)
         truth = self.references.get(reference or "") if show_reference else None
         if truth is not None:
             overlay = views.with_reference(overlay, views.reference_outline(truth, overlay[0].shape[:2]))
-        skip = gr.skip()
-        yield overlay, skip, skip, views.findings_table(result), skip, self._segment_status(result), session
-        yield (skip, views.guidance_image(pixels, result, self.convention, self.lung_band),
-               views.alignment_gallery(pixels, result), skip, write_mask_file(result.mask, prepared.name),
-               skip, skip)
+        session.details = (prepared, result, window)
+        return overlay, self._segment_status(result), session
+
+    def segment_details(self, session: SessionImage | None):
+        """The Segment button, second step: the rest of :meth:`segment`'s outputs for the result
+        the first step left in the session.
+
+        Returns (guidance picture, alignment gallery, findings table, mask PNG path): cleared
+        when the run was refused (or there is no image), ``gr.skip()`` for each when there is
+        nothing new (a second click's first step came in between and this one was drawn).
+        """
+        details = None if session is None else session.details
+        if session is None or details == ():
+            return None, [], views.empty_findings(), None
+        if details is None:
+            return (gr.skip(),) * 4
+        session.details = None  # drawn once; the session does not keep a result's arrays
+        prepared, result, window = details
+        pixels = prepared.image(window)
+        return (views.guidance_image(pixels, result, self.convention, self.lung_band),
+                views.alignment_gallery(pixels, result), views.findings_table(result),
+                write_mask_file(result.mask, prepared.name))
 
     def segment_example(self, image: str, prompt: str, modality: str):
         """Segment with the defaults (lung window, threshold 0.5): what cached examples run."""

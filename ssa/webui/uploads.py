@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,17 @@ from ssa.overlay import mask_png
 @dataclass
 class SessionImage:
     """What a session remembers of its last upload: the path Gradio gave it (the key) and
-    either the prepared image or why it could not be used."""
+    either the prepared image or why it could not be used.
+
+    details: between the Segment button's two steps, what the second draws (see
+    ``DemoHandlers.segment_details``): (prepared image, analysis, CT window); ``()`` when the
+    run was refused (the second step clears its panels); None once drawn.
+    """
 
     key: str
     image: PreparedImage | None = None
     error: str | None = None
+    details: tuple | None = field(default=None, repr=False)
 
 
 class UploadGone(ValueError):
