@@ -94,14 +94,18 @@ def test_segment_button_shows_the_overlay_first(handlers, tmp_path):
 
 
 def test_upload_encodes_the_image_for_the_run(handlers, tmp_path, monkeypatch):
-    """The load event encodes the image (while the user types): the Segment click after it runs
-    only the prompt, and its status says what the encoding took and when. A modality the load
-    did not encode for is encoded by the run."""
+    """The load event shows the preview; its .then encodes the image (while the user types): the
+    Segment click after it runs only the prompt, and its status says what the encoding took and
+    when. A modality the load did not encode for is encoded by the run."""
     upload = as_upload(handlers, _png(tmp_path / "typed-while-encoding.png", seed=11))
-    session = handlers.load(upload, "lung", None, "auto")[-1]
     encodes = []
     real = handlers.analyzer.predictor.set_image
     monkeypatch.setattr(handlers.analyzer.predictor, "set_image", lambda *a, **k: encodes.append(k) or real(*a, **k))
+    preview, _modality, _window, status, session = handlers.load(upload, "lung", None)
+    assert encodes == [] and preview.value is not None and "typed-while-encoding.png" in status  # shown first
+    handlers.encode_loaded(session, "auto", "lung")  # the load's .then, once the preview is painted
+    assert [k["modality"] for k in encodes] == ["xray"]
+    encodes.clear()
     _, status, session = handlers.segment_in_page(upload, "left lung", "auto", "lung", 0.5, "", False, session)
     assert encodes == [] and "encoding the image, done before this run)" in status
     _, status, _ = handlers.segment_in_page(upload, "left lung", "ct", "lung", 0.5, "", False, session)

@@ -418,16 +418,17 @@ def assert_on_first_screen(page, selector: str, what: str) -> None:
     assert box["y"] >= 0 and box["y"] + box["height"] <= height, (what, selector, box)
 
 
-SENT_JS = """() => {  // log every request the page sends: does the overlay hold new, loaded pictures?
+SENT_JS = """(panel) => {  // log the page's requests: did the panel then show new, loaded pictures?
   window.__ssaSent = [];
-  window.__ssaOld = new Set();
+  window.__ssaPanel = panel;
+  window.__ssaOld = new Set(Array.from(document.querySelectorAll(panel + ' img')).map((i) => i.src));
   if (window.__ssaSend) return;
   window.__ssaSend = window.fetch;
   window.fetch = (input, init) => {
-    const imgs = Array.from(document.querySelectorAll('#seg-overlay img'));
+    const imgs = Array.from(document.querySelectorAll(window.__ssaPanel + ' img'));
     const row = {url: String(input.url || input), done: false,
-                 overlayIn: imgs.some((i) => !window.__ssaOld.has(i.src)) &&
-                            imgs.every((i) => i.complete && i.naturalWidth > 0)};
+                 shown: imgs.some((i) => !window.__ssaOld.has(i.src)) &&
+                        imgs.every((i) => i.complete && i.naturalWidth > 0)};
     window.__ssaSent.push(row);
     return window.__ssaSend(input, init).finally(() => { row.done = true; });
   };
@@ -438,19 +439,35 @@ DETAILS_DONE_JS = "() => window.__ssaSent.some((r) => r.url.includes('run/predic
 def test_segment_details_asked_for_once_the_overlay_is_in(page):
     """The Segment button's second request (guidance, heatmaps, table, mask file) leaves the page
     only once the overlay's new pictures are loaded: fetching and decoding them does not compete
-    with the server drawing the rest (app.AFTER_OVERLAY_DRAWN_JS). The page's requests are
-    logged as they are sent, each with whether the overlay then held new, loaded pictures."""
-    page.evaluate(SENT_JS)
+    with the server drawing the rest (ssa.webui.page_js). The page's requests are logged as
+    they are sent, each with whether the overlay then showed new, loaded pictures."""
+    page.evaluate(SENT_JS, "#seg-overlay")
     segment(page, EXAMPLE, "lower left lung")
     page.wait_for_function(DETAILS_DONE_JS)  # this result is whole: nothing of it is still coming
-    page.evaluate("() => { window.__ssaSent = [];"
-                  " window.__ssaOld = new Set(Array.from(document.querySelectorAll('#seg-overlay img')).map((i) => i.src)); }")
+    page.evaluate(SENT_JS, "#seg-overlay")
     page.fill("#seg-prompt textarea", "lower right lung")
     run_segment(page)
     page.wait_for_function(DETAILS_DONE_JS)
     sent = page.evaluate("() => window.__ssaSent")
     details = [r for r in sent if "run/predict" in r["url"]]
-    assert len(details) == 1 and details[0]["overlayIn"], sent
+    assert len(details) == 1 and details[0]["shown"], sent
+
+
+def test_upload_encoded_once_the_preview_is_in(page, tmp_path):
+    """An upload: the load event shows the preview; the image is encoded for the model by a
+    second request, which leaves the page only once the new preview is painted (it would
+    otherwise compete with the preview for the cores)."""
+    open_tab(page, "Segment")
+    image = reshaped(EXAMPLE, tmp_path, 230, 230)  # a picture this page has not shown yet
+    page.evaluate(SENT_JS, "#seg-preview")
+    upload(page, "seg-file", image)
+    page.wait_for_function("(n) => document.querySelector('#seg-preview').innerText.includes(n)", arg=image.name)
+    # The load's request (Gradio may clear the previous file first), then the encoding's.
+    page.wait_for_function("() => window.__ssaSent.some((r) => r.url.includes('queue/join') && r.shown && r.done)",
+                           timeout=10_000)  # times out when the encoding's request went before the preview
+    page.wait_for_timeout(500)  # nothing more comes
+    joins = [r for r in page.evaluate("() => window.__ssaSent") if "queue/join" in r["url"]]
+    assert not joins[0]["shown"] and joins[-1]["shown"], joins
 
 
 def test_segment_button_in_view_on_a_laptop(page):

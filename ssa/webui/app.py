@@ -30,7 +30,7 @@ import ssa  # noqa: E402
 from ssa.analysis import Analyzer  # noqa: E402
 from ssa.checkpoint import resolve_checkpoint  # noqa: E402
 from ssa.model_thread import ModelThread  # noqa: E402
-from ssa.webui import content, gradio_fixes, style, views  # noqa: E402
+from ssa.webui import content, gradio_fixes, page_js, style, views  # noqa: E402
 from ssa.webui.handlers import MAX_COMPARE, NO_REFERENCE_INFO, DemoHandlers  # noqa: E402
 from ssa.webui.overlay_image import OverlayImage  # noqa: E402
 from ssa.webui.uploads import UploadJanitor  # noqa: E402
@@ -54,27 +54,6 @@ HINT = "Upload an image (or pick one in **Examples**), describe the finding, the
 FORMATS = "PNG · JPEG · BMP · TIFF (8/16-bit) · DICOM"  # what the upload box takes
 PREVIEW_HEIGHT = 210  # the Segment tab's preview, beside the upload box
 ALIGNMENT_COLUMNS = 4  # heatmaps a row in the alignment gallery (views.ALIGNMENT_SIDE px each)
-# The Segment button's second request waits in the page until the overlay's new pictures are
-# decoded: fetching and decoding them then no longer competes with the server drawing, and the
-# page laying out, the guidance, heatmaps and table, on a small machine's cores. The click notes
-# the overlay's pictures (NOTE_OVERLAY_JS); the second request waits for them to change (a
-# refused run empties the overlay; an identical result keeps them: at most 300 ms), then to be
-# decoded (at most a second), then for a frame.
-NOTE_OVERLAY_JS = """(...args) => {
-  window.__ssaOverlayBefore = Array.from(document.querySelectorAll('#seg-overlay img')).map((i) => i.src).join(' ');
-  return args;
-}"""
-AFTER_OVERLAY_DRAWN_JS = """async (...args) => {
-  const frame = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
-  const pictures = () => Array.from(document.querySelectorAll('#seg-overlay img'));
-  const started = performance.now();
-  while (performance.now() - started < 300 && pictures().length &&
-         pictures().map((i) => i.src).join(' ') === window.__ssaOverlayBefore) await frame();
-  const decoded = Promise.all(pictures().map((img) => img.decode().catch(() => null)));
-  await Promise.race([decoded, new Promise((done) => setTimeout(done, 1000))]);
-  await frame();
-  return args;
-}"""
 
 
 def _appender(phrase: str) -> Callable[[str], str]:
@@ -122,19 +101,21 @@ def _run_and_settings(prefix: str, action: str) -> tuple:
 
 def _wire_image(handlers: DemoHandlers, file, preview, modality, window, session, status,
                 results: Sequence[tuple[gr.components.Component, object]]) -> None:
-    """Load (and encode for the model) on upload; a refused file also clears the results shown
-    for the previous image.
+    """Load on upload, then, once the page shows the preview, encode the image for the model
+    (while the user types); a refused file also clears the results shown for the previous image.
 
     results: (output component, its empty value) pairs.
     """
-    def load(image: str | None, window_choice: str, state, modality_choice: str):
-        out = handlers.load(image, window_choice, state, modality_choice)
+    def load(image: str | None, window_choice: str, state):
+        out = handlers.load(image, window_choice, state)
         refused = out[-1] is not None and out[-1].error is not None
         return (*out, *[(empty if refused else gr.skip()) for _, empty in results])
 
-    file.change(load, [file, window, session, modality],
-                [preview, modality, window, status, session, *[c for c, _ in results]],
-                api_visibility="private", concurrency_id="model")
+    preview_id = f"#{preview.elem_id}"
+    file.change(load, [file, window, session], [preview, modality, window, status, session, *[c for c, _ in results]],
+                api_visibility="private", concurrency_id="model", js=page_js.pictures_noted(preview_id)
+                ).then(handlers.encode_loaded, [session, modality, window], None, api_visibility="private",
+                       concurrency_id="model", show_progress="hidden", js=page_js.after_pictures_drawn(preview_id))
     window.change(handlers.preview, [file, window, session], preview, api_visibility="private",
                   queue=False)
 
@@ -193,8 +174,10 @@ def _segment_tab(handlers: DemoHandlers) -> dict:
     page_inputs = [file, prompt, modality, window, threshold, reference, truth, session]
     run.click(handlers.segment_in_page, page_inputs, [overlay, status, session], api_visibility="private",
               concurrency_id="model", concurrency_limit=1, show_progress="minimal", show_progress_on=[status],
-              js=NOTE_OVERLAY_JS).then(handlers.segment_details, session, [guidance, alignment, findings, mask_file],
-                     api_visibility="private", queue=False, show_progress="hidden", js=AFTER_OVERLAY_DRAWN_JS)
+              js=page_js.pictures_noted("#seg-overlay")
+              ).then(handlers.segment_details, session, [guidance, alignment, findings, mask_file],
+                     api_visibility="private", queue=False, show_progress="hidden",
+                     js=page_js.after_pictures_drawn("#seg-overlay"))
     # The API (no button: triggers=[]): /segment answers with what `python -m ssa.predict` writes
     # (mask, overlay, findings; components never shown on the page), /explain with the guidance
     # picture and the heatmaps. Both raise a refused file or prompt.

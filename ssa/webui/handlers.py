@@ -97,11 +97,20 @@ class DemoHandlers:
             raise Refused(str(err), "Cannot run", "run", session) from None
 
     # -- events --------------------------------------------------------------------------
-    def load(self, image: str | None, window: str, session: SessionImage | None, modality: str | None = None):
-        """File changed: read it once, encode it for the model (the Segment click then pays
-        only for the prompt), show it, set the modality from a DICOM tag.
+    def encode_loaded(self, session: SessionImage | None, modality: str | None, window: str) -> None:
+        """After the load event, once the page shows the preview: encode the loaded image for the
+        model while the user types the prompt, so that the Segment click pays only for the
+        prompt (segment-anything's demos embed an image on upload for the same reason). With the
+        modality the run will use: a DICOM's own (the load set the radio to it), else the radio's.
+        Nothing to do for a refused file or no file."""
+        if session is None or session.image is None:
+            return
+        prepared = session.image
+        self.analyzer.encode(prepared, prepared.modality if prepared.dicom else _modality(modality), window)
 
-        modality: the modality radio's value before the file (a DICOM's own tag replaces it).
+    def load(self, image: str | None, window: str, session: SessionImage | None):
+        """File changed: read it once, show it, set the modality from a DICOM tag.
+
         Returns (preview, modality radio, window radio, status markdown, session).
         """
         if not image:
@@ -111,8 +120,6 @@ class DemoHandlers:
         except Refused as refused:  # said once, in the status panel (no toast); logged as one line
             preview = gr.Image(value=None, label="Loaded image")
             return preview, gr.skip(), gr.Radio(visible=False), refused.status(), refused.session
-        # With the modality the run will use: the DICOM's (the radio is set to it below), else the radio's.
-        self.analyzer.encode(prepared, prepared.modality if prepared.dicom else _modality(modality), window)
         preview = gr.Image(value=views.display_base(prepared.image(window), self.convention),
                            label=prepared.describe())
         modality = gr.Radio(value=prepared.modality) if prepared.dicom else gr.skip()

@@ -1,0 +1,46 @@
+"""JavaScript the page runs around two events (Gradio's ``js=`` argument), to order the work of
+a small machine's cores: what the user waits for first, the rest after it is on screen.
+
+* Segment: the click notes the overlay's pictures; its ``.then`` (guidance, heatmaps, table,
+  mask file) is sent once the new overlay is decoded and painted.
+* Upload: the load event notes the preview's pictures; its ``.then`` (the image encoded for the
+  model) is sent once the new preview is painted.
+
+Measured with ``bench/browser.py`` (2 cores, the browser on the same machine): fetching and
+decoding the overlay's pictures had competed with the server drawing the rest.
+"""
+
+from __future__ import annotations
+
+
+def pictures_noted(selector: str) -> str:
+    """An event's ``js``: note the pictures inside ``selector`` before the event runs (see
+    :func:`after_pictures_drawn`); the event's inputs go on unchanged."""
+    return f"""(...args) => {{
+  (window.__ssaPictures = window.__ssaPictures || {{}})[{selector!r}] =
+    Array.from(document.querySelectorAll({selector + ' img'!r})).map((i) => i.src).join(' ');
+  return args;
+}}"""
+
+
+def after_pictures_drawn(selector: str) -> str:
+    """A ``.then``'s ``js``: hold the request in the page until the new pictures inside
+    ``selector`` are decoded and painted, so that on a small machine's cores fetching and
+    decoding them no longer competes with the server's next work (the Segment button's
+    guidance, heatmaps and table; the upload's encoding). It waits for the pictures noted by
+    :func:`pictures_noted` to change (Gradio may redraw the panel empty first; a refused
+    file leaves it empty and an identical result keeps them: at most 300 ms), then to be
+    decoded (at most a second), then for a frame."""
+    return f"""async (...args) => {{
+  const frame = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
+  const pictures = () => Array.from(document.querySelectorAll({selector + ' img'!r}));
+  const before = (window.__ssaPictures || {{}})[{selector!r}];
+  const started = performance.now();
+  const changed = () => pictures().length > 0 && pictures().map((i) => i.src).join(' ') !== before;
+  while (performance.now() - started < 300 && !changed()) await frame();
+  const decoded = Promise.all(pictures().map((img) => img.decode().catch(() => null)));
+  await Promise.race([decoded, new Promise((done) => setTimeout(done, 1000))]);
+  await frame();
+  return args;
+}}"""
+
