@@ -127,6 +127,9 @@ PARTS = (
 SERIES = {"new image": "set_image + predict", "same image": "predict"}  # series -> its model reference
 
 # Arms the page for one click; resolves window.__ssaDone with the click's times (page ms).
+# True once the Segment click's second request (guidance, heatmaps, table, mask file) is answered.
+DETAILS_IN_JS = ("(click) => performance.getEntriesByType('resource').some((e) => e.name.includes('run/predict')"
+                 " && e.startTime > click && e.responseEnd > 0)")
 # Resolves when the page's main thread is next idle (at most a second).
 IDLE_JS = "() => new Promise((done) => requestIdleCallback(() => done(), {timeout: 1000}))"
 ARM_JS = """(timeoutMs) => {
@@ -344,6 +347,7 @@ class Clicker:
         self.rec.take()
         page.click("#seg-run")
         times = page.evaluate("() => window.__ssaDone")
+        page.wait_for_function(DETAILS_IN_JS, arg=times["click"])  # the rest of the result, before anything else
         spans, notes = self.rec.take()
         row = split_click({"page": times, "spans": spans, "notes": notes, "offset_s": offset,
                            "clock_error_s": error, "perf_to_epoch_s": perf_to_epoch}, self.shown)

@@ -75,7 +75,7 @@ from bench.timing import stats  # noqa: E402
 DEFAULT_IMAGE = ROOT / "examples" / "qata_referring_left.png"
 SEGMENT_VS_MODEL = 4.0  # target: /segment p50 <= 4x model-only p50
 COMPARE_VS_SEGMENT = 2.0  # target: /compare (4 prompts) p50 <= 2x /segment p50
-RESULT_LENGTH = {"segment": 3, "compare": 7}  # (mask, overlay, findings); (4 overlays, table, masks, status)
+RESULT_LENGTH = {"segment": 3, "compare": 3}  # (mask, overlay, findings); (masks, overlays, findings)
 PROFILE_TOP = 30
 
 # The exclusive parts of a request, in the order it meets them; they add up to end-to-end.

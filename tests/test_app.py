@@ -385,6 +385,9 @@ def test_cli_arguments(monkeypatch):
     monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
     args = app.parse_args([])
     assert args.checkpoint == "/some/where" and args.host == "127.0.0.1" and args.port == 7860
+    assert args.threads == 0 and app.parse_args(["--threads", "1"]).threads == 1
+    with pytest.raises(SystemExit):
+        app.parse_args(["--threads", "-1"])
     with pytest.raises(SystemExit, match="cannot load checkpoint"):
         app.main(["--checkpoint", "/nonexistent/dir"])
 
@@ -435,14 +438,15 @@ def test_client_segment_and_compare(client, server, tmp_path, folders):
     assert cv2.imread(guidance) is not None
     assert [item["caption"] for item in gallery] and all(cv2.imread(item["image"]) is not None for item in gallery)
 
-    out = client.predict(handle_file(str(image)), "lower left lung", "lower right lung", "", "",
-                         "xray", "lung", 0.5, api_name="/compare")
-    masks = out[5]
+    masks, overlays, records = client.predict(handle_file(str(image)), "lower left lung", "", "lower right lung", "",
+                                              "xray", "lung", 0.5, api_name="/compare")
     assert len(masks) == 2 and all(cv2.imread(m, 0).shape == (100, 140) for m in masks)
-    # The prompts reach the handler in their order: the table reads them back row by row.
-    table = out[4]
-    column = table["headers"].index("Location read")
-    assert [row[column] for row in table["data"]] == ["left lung (lower)", "right lung (lower)"]
+    assert [Path(m).name for m in masks] == ["compare_1_lower-left-lung.png", "compare_3_lower-right-lung.png"]
+    assert [Path(o).name for o in overlays] == ["compare_1_lower-left-lung_overlay.png",
+                                                "compare_3_lower-right-lung_overlay.png"]
+    # The prompts reach the handler in their order, each record with its box.
+    assert [(r["box"], r["locations"]) for r in records] == [(1, [{"side": "left", "zones": ["lower"]}]),
+                                                             (3, [{"side": "right", "zones": ["lower"]}])]
 
 
 def test_client_dicom_round_trip(client):

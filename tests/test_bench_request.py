@@ -49,11 +49,9 @@ def test_request_quick(tmp_path, keep_threads):
             assert sum(v for p, v in parts.items() if p != "other") <= row["end_to_end_ms"] + TOLERANCE_MS
             # The model and the pictures were really on the path being timed.
             assert parts["model: set_image"] > 0 and parts["model: predict_many"] > 0
-            assert parts["download"] > 0 and parts["mask file write"] > 0
-            if e["endpoint"] == "segment":  # its two PNGs are written by the handler, not Gradio
-                assert row["images_encoded"] == 0 and row["files_downloaded"] == 2
-            else:  # the overlays' pictures, encoded by Gradio's postprocessing
-                assert parts["gradio postprocess: image encode"] > 0 and row["images_encoded"] > 0
+            # The mask and overlay PNGs, per prompt, are written by the handler (not Gradio's encoder).
+            assert parts["download"] > 0 and parts["mask file write"] > 0 and row["images_encoded"] == 0
+            assert row["files_downloaded"] == 2 * prompts
         assert e["ratio_to_model_only"] > 0
         prof = r["profile"][e["endpoint"]]
         assert prof["requests"] == 1 and prof["top"], prof

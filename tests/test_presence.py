@@ -155,15 +155,15 @@ def test_segment_endpoint_says_no_lesion_found(absent_server, tmp_path):
 
 
 def test_compare_endpoint_says_it_per_prompt(absent_server, tmp_path):
+    import cv2
     from gradio_client import Client
 
     client = Client(absent_server, verbose=False)
-    out = client.predict(_upload(tmp_path), "lower left lung", "lower right lung", "", "",
-                         "xray", "lung", 0.5, api_name="/compare")
-    status, table = out[6], out[4]
-    assert "Prompt 1: **No lesion found where the text says" in status
-    assert "Prompt 2: **No lesion found where the text says" in status
-    assert [row[-1] for row in table["data"]] == ["not found", "not found"]
+    masks, _overlays, records = client.predict(_upload(tmp_path), "lower left lung", "lower right lung", "", "",
+                                               "xray", "lung", 0.5, api_name="/compare")
+    assert [r["presence"]["present"] for r in records] == [False, False]
+    assert all(r["verdict"][0].startswith("No lesion found where the text says") for r in records)
+    assert not any(cv2.imread(m, cv2.IMREAD_UNCHANGED).any() for m in masks)
 
 
 def test_verdict_names_the_other_side():

@@ -1,13 +1,13 @@
 """SSA demo: text-guided lung lesion segmentation in the browser (Gradio).
 
-    ssa-demo [--checkpoint DIR_OR_REPO] [--host 127.0.0.1] [--port 7860] [--max-queue 32]
+    ssa-demo [--checkpoint DIR_OR_REPO] [--host 127.0.0.1] [--port 7860] [--max-queue 32] [--threads N]
     python app.py ...          (the same, from the repository; the Space's entry point)
 
 The model loads once, at start. Tabs: Segment (one prompt, with guidance, alignment heatmaps
 and findings; for an example, its ground-truth outline on request), Compare (2-4 prompts on
 one image, encoded once), Examples (real QaTa-COV19 X-rays, synthetic CT), About. Named API
 endpoints: ``/segment`` (mask, overlay, findings), ``/explain`` (guidance, heatmaps) and ``/compare``
-(see the README for a gradio_client snippet).
+(masks, overlays, findings per prompt; see the README for a gradio_client snippet).
 Uploads are deleted from disk once read; result files live in Gradio's cache and are swept
 by ``delete_cache``.
 """
@@ -243,7 +243,12 @@ def _compare_tab(handlers: DemoHandlers, examples: list[dict]) -> None:
     inputs, outputs = [file, *prompts, modality, window, threshold, session], [*overlays, table, masks, status, session]
     run.click(handlers.compare_in_page, inputs, outputs, api_visibility="private", concurrency_id="model",
               concurrency_limit=1, show_progress="minimal", show_progress_on=[status])
-    gr.on([], handlers.compare, inputs, outputs, api_name="compare", concurrency_id="model", concurrency_limit=1)
+    # The API: what /segment gives, per prompt box that holds text (components never shown).
+    api_results = [gr.File(label="Masks", file_count="multiple", visible=False),
+                   gr.File(label="Overlays", file_count="multiple", visible=False),
+                   gr.JSON(label="Findings", visible=False)]
+    gr.on([], handlers.compare_files, inputs, [*api_results, session], api_name="compare", concurrency_id="model",
+          concurrency_limit=1)
     rows = [[e["image"], e["image"], *(e["compare"] + ["", "", ""])[:3], e["modality"]]
             for e in examples if len(e["compare"]) >= 2]
     if rows:
@@ -344,9 +349,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-queue", type=int, default=QUEUE["max_size"],
                         help="requests that may wait for the model; more are turned away with "
                              "'Queue is full' (default %(default)s)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="the model's CPU threads (default 0: PyTorch's own, one per core). On a small "
+                             "machine that also runs the browser, one fewer than the cores answers a click "
+                             "sooner and more evenly (bench/browser.py --threads)")
     args = parser.parse_args(argv)
     if args.max_queue < 1:
         parser.error("--max-queue must be at least 1")
+    if args.threads < 0:
+        parser.error("--threads must be 0 (PyTorch's own) or more")
     return args
 
 
@@ -358,6 +369,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not checkpoint.exists() and not checkpoint.is_absolute() and (ROOT / checkpoint).exists():
         checkpoint = ROOT / checkpoint  # the default, when started from another folder
     model_thread = ModelThread()  # the model is built and run on this one thread
+    if args.threads:
+        import torch
+
+        model_thread.run(torch.set_num_threads, args.threads)
     try:
         directory = resolve_checkpoint(checkpoint if checkpoint.exists() else args.checkpoint)
         predictor = model_thread.run(lambda: ssa.SSAPredictor(ssa.load_model(directory)))

@@ -251,6 +251,40 @@ class DemoHandlers:
         """Segment with the defaults (lung window, threshold 0.5): what cached examples run."""
         return self.segment(image, prompt, modality, "lung", 0.5, None)[:-1]
 
+    def _compare_run(self, image: str | None, slots: list[str], modality: str, window: str, threshold: float,
+                     session: SessionImage | None):
+        """The prompts' slots that hold text, the image read (or reused) and its analyses:
+        (used slot indices, prepared image, [Analysis per used slot], session)."""
+        used = [i for i, p in enumerate(slots) if p and p.strip()]
+        if len(used) < 2:
+            raise Refused("Enter at least two prompts to compare.", "Compare", "compare", session)
+        prepared, session = self._acquire(image, session)
+        results = self._run(prepared, [slots[i] for i in used], modality, window, threshold, session)
+        return used, prepared, results, session
+
+    def compare_files(self, image: str | None, prompt_1: str, prompt_2: str, prompt_3: str,
+                      prompt_4: str, modality: str, window: str, threshold: float,
+                      session: SessionImage | None = None):
+        """The ``/compare`` API: :meth:`segment_files` for two to four prompts on one image,
+        encoded once.
+
+        Returns (mask PNG paths, overlay PNG paths, findings records, session): one each per
+        prompt box that holds text, in box order; files named ``compare_<box>_<prompt words>``
+        (the overlay's with ``_overlay``), each record with its ``"box"`` (1-4).
+        """
+        used, prepared, results, session = self._compare_run(image, [prompt_1, prompt_2, prompt_3, prompt_4],
+                                                             modality, window, threshold, session)
+        pixels = prepared.image(window)
+        masks, overlays, records = [], [], []
+        for i, result in zip(used, results):
+            pred, stem = result.prediction, _compare_stem(i, result)
+            masks.append(write_mask_file(result.mask, "", stem))
+            overlays.append(write_result_png(mask_overlay(pixels, pred.mask, pred.guidance, self.convention), "",
+                                             f"{stem}_overlay"))
+            records.append({"box": i + 1,
+                            **analysis_record(result, float(threshold), self.convention, self.lung_band)})
+        return masks, overlays, records, session
+
     def compare(self, image: str | None, prompt_1: str, prompt_2: str, prompt_3: str,
                 prompt_4: str, modality: str, window: str, threshold: float,
                 session: SessionImage | None = None):
@@ -259,12 +293,8 @@ class DemoHandlers:
         Returns (overlay 1..4, comparison table, mask PNG paths, status markdown, session).
         Empty prompt boxes are skipped; their overlays are hidden.
         """
-        slots = [prompt_1, prompt_2, prompt_3, prompt_4]
-        used = [i for i, p in enumerate(slots) if p and p.strip()]
-        if len(used) < 2:
-            raise Refused("Enter at least two prompts to compare.", "Compare", "compare", session)
-        prepared, session = self._acquire(image, session)
-        results = self._run(prepared, [slots[i] for i in used], modality, window, threshold, session)
+        used, prepared, results, session = self._compare_run(image, [prompt_1, prompt_2, prompt_3, prompt_4],
+                                                             modality, window, threshold, session)
         pixels = prepared.image(window)
         overlays: list = [OverlayImage(value=None, visible=False) for _ in range(MAX_COMPARE)]
         masks = []
@@ -275,7 +305,7 @@ class DemoHandlers:
                 visible=True,
             )
             # Named after the prompt: four downloads must say which prompt each belongs to.
-            masks.append(write_mask_file(result.mask, "", f"compare_{i + 1}_{prompt_slug(result.text)}"))
+            masks.append(write_mask_file(result.mask, "", _compare_stem(i, result)))
         notes = []
         for i, result in zip(used, results):  # numbered by slot, as the overlays are
             notes += views.verdict_lines(result, f"Prompt {i + 1}: ")
@@ -339,6 +369,11 @@ class DemoHandlers:
             prompt = prompt[:-1]
         sep = " " if prompt.endswith((",", ";")) else ", "
         return f"{prompt}{sep}{phrase}"
+
+
+def _compare_stem(slot: int, result: Analysis) -> str:
+    """A Compare file's name: its prompt box and words (four downloads must say which is which)."""
+    return f"compare_{slot + 1}_{prompt_slug(result.text)}"
 
 
 def _read_annotated(overlay: tuple[str, list[tuple[str, str]]]
