@@ -13,7 +13,7 @@ headless, through Playwright, with ``tests/test_browser.py``'s flags and helpers
 
 * **new image** (the targets): before each click a fresh copy of the image is uploaded (a 4x4
   corner block changed, a name of its own: neither the session nor the analyzer's embedding
-  cache holds it). The demo's load event shows the preview, then encodes the image
+  cache holds it). The demo shows the preview, then, in a second request, encodes the image
   (``set_image``) while a user types the prompt; the click waits for both, so it pays
   ``predict``, as a user's first Segment on a new image does. Upload to preview and upload to
   encoded are reported beside it. Ratio: to the model's ``set_image`` + ``predict``, as the
@@ -126,12 +126,12 @@ PARTS = (
 )
 SERIES = {"new image": "set_image + predict", "same image": "predict"}  # series -> its model reference
 
-# Arms the page for one click; resolves window.__ssaDone with the click's times (page ms).
 # True once the Segment click's second request (guidance, heatmaps, table, mask file) is answered.
 DETAILS_IN_JS = ("(click) => performance.getEntriesByType('resource').some((e) => e.name.includes('run/predict')"
                  " && e.startTime > click && e.responseEnd > 0)")
 # Resolves when the page's main thread is next idle (at most a second).
 IDLE_JS = "() => new Promise((done) => requestIdleCallback(() => done(), {timeout: 1000}))"
+# Arms the page for one click; resolves window.__ssaDone with the click's times (page ms).
 ARM_JS = """(timeoutMs) => {
   const overlay = document.querySelector('#seg-overlay');
   const run = document.querySelector('#seg-run');

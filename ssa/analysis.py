@@ -14,7 +14,7 @@ import hashlib
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,7 @@ import numpy as np
 from ssa.expressions import ReadPrompt
 from ssa.findings import ZoneFinding, lesion_findings
 from ssa.imageio import WINDOWS, read_image
-from ssa.model_thread import ModelThread
+from ssa.model_thread import ModelThread, T
 from ssa.overlay import resize_max, to_gray_u8
 from ssa.predictor import MAX_PROMPT_CHARS, Prediction, SSAPredictor
 from ssa.report import ReportReading, ReportSentence
@@ -244,7 +244,7 @@ class Analyzer:
         self._key = key
         return True
 
-    def _on_model_thread(self, fn):
+    def _on_model_thread(self, fn: Callable[[], T]) -> T:
         return fn() if self.model_thread is None else self.model_thread.run(fn)
 
     def encode(self, image: PreparedImage, modality: str | None = None, window: str | None = None) -> None:

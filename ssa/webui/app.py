@@ -25,6 +25,7 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
 import gradio as gr  # noqa: E402
+import torch  # noqa: E402
 
 import ssa  # noqa: E402
 from ssa.analysis import Analyzer  # noqa: E402
@@ -142,7 +143,7 @@ def _segment_tab(handlers: DemoHandlers) -> dict:
                 # No fixed height: the frame takes the picture's own aspect (a fixed-height frame
                 # letterboxed it, and its label and buttons then sat over the picture's corners).
                 overlay = OverlayImage(label="Overlay", color_map=COLOR_MAP, elem_id="seg-overlay",
-                                            format=DISPLAY_FORMAT, elem_classes="ssa-picture")
+                                       format=DISPLAY_FORMAT, elem_classes="ssa-picture")
                 guidance = gr.Image(label="Guidance from the text", interactive=False, elem_id="seg-guidance",
                                     format=DISPLAY_FORMAT, elem_classes="ssa-picture")
             truth = gr.Checkbox(False, label="Show the ground-truth outline", interactive=False,
@@ -230,8 +231,8 @@ def _compare_tab(handlers: DemoHandlers, examples: list[dict]) -> None:
             for row in range(MAX_COMPARE // 2):
                 with gr.Row(equal_height=False):
                     overlays += [OverlayImage(label=f"Prompt {i + 1}", color_map=COLOR_MAP, visible=i < 2,
-                                                   elem_id=f"cmp-overlay-{i + 1}", format=DISPLAY_FORMAT,
-                                                   elem_classes="ssa-picture")
+                                              elem_id=f"cmp-overlay-{i + 1}", format=DISPLAY_FORMAT,
+                                              elem_classes="ssa-picture")
                                  for i in (2 * row, 2 * row + 1)]
             table = gr.Dataframe(views.empty_compare_table(), label="Where each mask lies",
                                  interactive=False, elem_id="cmp-table", elem_classes="ssa-table", wrap=True,
@@ -350,9 +351,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="requests that may wait for the model; more are turned away with "
                              "'Queue is full' (default %(default)s)")
     parser.add_argument("--threads", type=int, default=0,
-                        help="the model's CPU threads (default 0: PyTorch's own, one per core). On a small "
-                             "machine that also runs the browser, one fewer than the cores answers a click "
-                             "sooner and more evenly (bench/browser.py --threads)")
+                        help="the model's CPU threads (default 0: PyTorch's own, one per core); "
+                             "bench/browser.py --threads measures a choice")
     args = parser.parse_args(argv)
     if args.max_queue < 1:
         parser.error("--max-queue must be at least 1")
@@ -370,8 +370,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         checkpoint = ROOT / checkpoint  # the default, when started from another folder
     model_thread = ModelThread()  # the model is built and run on this one thread
     if args.threads:
-        import torch
-
         model_thread.run(torch.set_num_threads, args.threads)
     try:
         directory = resolve_checkpoint(checkpoint if checkpoint.exists() else args.checkpoint)

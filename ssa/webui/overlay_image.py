@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import gradio as gr
 import numpy as np
+from gradio.components.annotated_image import Annotation
 from gradio.data_classes import FileData
 from PIL import Image
 
@@ -71,6 +72,5 @@ class OverlayImage(gr.AnnotatedImage):
         for layer, label in value[1]:
             rgba = layer_rgba(layer, hex_rgb(colors[label]) if label in colors else DEFAULT_RGB)
             path = gradio_fixes.save_bytes_to_cache(encode_png(rgba), self.GRADIO_CACHE, "image", "png")
-            data.annotations.append(gr.components.annotated_image.Annotation(image=FileData(path=path),
-                                                                               label=label))
+            data.annotations.append(Annotation(image=FileData(path=path), label=label))
         return data
