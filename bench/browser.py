@@ -29,7 +29,8 @@ The model's text caches are cleared before each click (as ``bench/request.py`` d
 text is encoded anew, as a new prompt's is. And each click's pictures get URLs of their own
 (:class:`FreshPictures`): Gradio names a cached picture after its content, so the results of
 the click before last would otherwise come back under the same URLs, which Chromium serves
-from the page's memory cache without a request.
+from the page's memory cache without a request (the overlay's layers, which come inside the
+answer as data URLs, likewise get a text chunk naming the click).
 
 **Click-to-drawn** is measured in the page, in ``performance.now()`` time: from the click
 event's ``timeStamp`` (a capturing listener on the button sees the trusted input event
@@ -56,7 +57,9 @@ requests it made and their bytes, and the overlay's pictures their sizes.
 
 **gradio_client**: ``/segment`` with gradio_client's defaults (a new ``Client`` as it comes),
 a fresh copy of the image per request, the same prompts and cleared text caches, split into
-parts by ``bench.request.split``. **Model only**: ``set_image`` + ``predict`` on a predictor in
+parts by ``bench.request.split``; then the same calls to ``/segment``'s floor
+(``bench/client_floor.py``: its inputs and outputs, answered by a handler that does nothing),
+what any server with this API takes at best through this client. **Model only**: ``set_image`` + ``predict`` on a predictor in
 this process, on the demo's model thread, on the same image and prompts (text caches cleared),
 the two timed apart. Targets (reported, not enforced): click-to-drawn (new image) p50 <= 3x
 the model's ``set_image`` + ``predict`` p50; ``/segment`` through gradio_client p50 <= 4x.
@@ -78,9 +81,11 @@ import argparse
 import contextlib
 import importlib.metadata
 import os
+import struct
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -94,6 +99,7 @@ go_offline()
 
 import numpy as np  # noqa: E402
 
+from bench import client_floor  # noqa: E402
 from bench.app_server import free_port  # noqa: E402
 from bench.request import PARTS as CLIENT_PARTS  # noqa: E402
 from bench.request import (  # noqa: E402
@@ -265,7 +271,9 @@ class FreshPictures:
     hashes, except for the pictures made while the image was loading: the preview, whose
     picture is also the overlay's base, is the one a user's page really already holds. The
     server writes the same bytes as without this, under another folder name; the extra hash
-    of a picture costs well under a millisecond.
+    of a picture costs well under a millisecond. The overlay's layers travel inside the answer
+    as PNG data URLs, and Chromium keeps decoded data URLs as it keeps fetched ones: each
+    click's layers get a PNG text chunk naming the click (same pixels, a URL of their own).
     """
 
     def __init__(self) -> None:
@@ -275,6 +283,8 @@ class FreshPictures:
 
     def install(self, rec: Recorder) -> None:
         import gradio.processing_utils as pu
+
+        import ssa.webui.overlay_image as overlay_image
 
         def make(fn):
             def hash_bytes(data):
@@ -287,6 +297,21 @@ class FreshPictures:
             return hash_bytes
 
         rec.patch(pu, "hash_bytes", make)
+
+        def make_url(fn):
+            def png_data_url(png):
+                return fn(with_text_chunk(png, b"click %d" % self.click) if self.click else png)
+            return png_data_url
+
+        rec.patch(overlay_image, "png_data_url", make_url)
+
+
+def with_text_chunk(png: bytes, text: bytes) -> bytes:
+    """``png`` with a ``tEXt`` chunk (keyword "bench") before its IEND: the same picture."""
+    data = b"bench\0" + text
+    chunk = struct.pack(">I", len(data)) + b"tEXt" + data + struct.pack(">I", zlib.crc32(b"tEXt" + data))
+    end = png.rindex(b"IEND") - 4  # the IEND chunk starts with its 4-byte length
+    return png[:end] + chunk + png[end:]
 
 
 class Clicker:
@@ -394,8 +419,8 @@ def split_click(click: dict[str, Any], previous_srcs: set[str]) -> dict[str, Any
     fetched = {r["name"]: r for r in t["resources"]}
     images = [{"class": next((c for c in ("base-image", "mask") if c in i["cls"].split()), i["cls"]),
                "size": f"{i['w']}x{i['h']}", "new": i["src"] not in previous_srcs,
-               # None: not fetched in this click (the page held it: the base is the preview's picture)
-               "kib": fetched[i["src"]]["bytes"] / 1024 if i["src"] in fetched else None}
+               "inline": i["src"].startswith("data:"),  # a layer carried in the answer, not fetched
+               "kib": picture_kib(i["src"], fetched)}
               for i in t["images"]]
     join = next((r for r in t["resources"] if "/queue/join" in r["name"]), None)
     # The overlay's pictures fetched in this click: when, after the first new URL, their
@@ -427,6 +452,14 @@ def split_click(click: dict[str, Any], previous_srcs: set[str]) -> dict[str, Any
         "postprocess_by_component_ms": {k.split(".")[0]: 1000 * s(k) for k in inside if k.endswith(".postprocess")},
         "srcs": [i["src"] for i in t["images"]],
     }
+
+
+def picture_kib(src: str, fetched: dict[str, dict]) -> float | None:
+    """KiB of an overlay picture: a data URL's payload, or what the page fetched for it in this
+    click; None when it fetched nothing (it held the picture: the base is the preview's)."""
+    if src.startswith("data:"):
+        return len(src.split(",", 1)[1]) * 3 / 4 / 1024
+    return fetched[src]["bytes"] / 1024 if src in fetched else None
 
 
 def _kind(url: str) -> str:
@@ -490,12 +523,13 @@ def summarize_browser(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def client_series(url: str, downloads: Path, copies: Iterator[Path], model, rec: Recorder, n: int,
-                  warmup: int) -> list[dict[str, Any]]:
-    """``/segment`` through ``gradio_client.Client`` with its defaults, a fresh image each call."""
+                  warmup: int) -> tuple[list[dict[str, Any]], tuple]:
+    """``/segment`` through ``gradio_client.Client`` with its defaults, a fresh image each call.
+    Returns (a row per timed call, the last call's result)."""
     from gradio_client import Client, handle_file
 
     client = Client(url, verbose=False, download_files=downloads)
-    rows = []
+    rows, result = [], ()
     try:
         for i in range(warmup + n):
             clear_text_caches(model)
@@ -511,7 +545,7 @@ def client_series(url: str, downloads: Path, copies: Iterator[Path], model, rec:
                 rows.append({"end_to_end_ms": 1000 * e2e, "parts_ms": split(spans, e2e)})
     finally:
         client.close()
-    return rows
+    return rows, tuple(result)
 
 
 def summarize_client(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -531,6 +565,9 @@ def ratios(model: dict[str, dict[str, float]], browser: dict[str, Any], client: 
            for s, ref in SERIES.items()}
     out["gradio_client /segment / model set_image + predict"] = (
         client["end_to_end"]["p50_ms"] / model["set_image + predict"]["p50_ms"])
+    floor = client["floor"]["end_to_end"]["p50_ms"]
+    out["gradio_client floor / model set_image + predict"] = floor / model["set_image + predict"]["p50_ms"]
+    out["gradio_client /segment / floor"] = client["end_to_end"]["p50_ms"] / floor
     return out
 
 
@@ -547,18 +584,22 @@ def print_table(r: dict[str, Any]) -> None:
              for s, ref in SERIES.items()]
     rows.append(("gradio_client /segment (defaults)", c["end_to_end"],
                  r["ratios"]["gradio_client /segment / model set_image + predict"]))
+    rows.append(("gradio_client floor: same API, no work", c["floor"]["end_to_end"],
+                 r["ratios"]["gradio_client floor / model set_image + predict"]))
     for name, st, ratio in rows:
         print(f"  {name:46s} {st['p50_ms']:8.1f} {st['p90_ms']:8.1f} {'' if ratio is None else f'{ratio:6.2f}x':>7s}")
     print("  ratios: new image / model set_image + predict; same image / model predict; "
           "gradio_client / model set_image + predict")
+    print(f"  /segment through gradio_client = {r['ratios']['gradio_client /segment / floor']:.2f}x its floor "
+          "(bench/client_floor.py: the same inputs and outputs answered by a handler that does nothing)")
     for s in SERIES:
         e = b[s]
         print(f"\nbrowser, {s} (n={e['n']}): where click-to-drawn goes (p50 ms, share of the mean)")
         for p in PARTS:
             print(f"  {p:40s} {e['parts'][p]['p50_ms']:8.1f} {100 * e['share'][p]:6.1f}%")
         pc = e["per_click"]
-        imgs = ", ".join(f"{i['class'] or 'img'} {i['size']}" + ("" if i["kib"] is None else f" {i['kib']:.0f} KiB")
-                         for i in pc["overlay_images"])
+        imgs = ", ".join(f"{i['class'] or 'img'} {i['size']}" + (" inline" if i.get("inline") else "")
+                         + ("" if i["kib"] is None else f" {i['kib']:.1f} KiB") for i in pc["overlay_images"])
         print(f"  overlay: {imgs}; the page fetched {pc['requests']} resources ({pc['requests_kib']:.0f} KiB) "
               f"from click to drawn; server encoded {len(pc['encoded'])} kinds of picture "
               f"({pc['encoded_kib']:.0f} KiB): {', '.join(pc['encoded'])}")
@@ -677,11 +718,16 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None, pinned: dict[str, 
                     browser.close()
             fresh.click = 0  # gradio_client downloads every file anyway: Gradio's own names
             print(f"gradio_client /segment: {args.warmup} + {args.n} requests ...", flush=True)
-            client = summarize_client(client_series(url, Path(tmp) / "downloads", copies, model, rec,
-                                                    args.n, args.warmup))
+            rows, last = client_series(url, Path(tmp) / "downloads", copies, model, rec, args.n, args.warmup)
+            client = summarize_client(rows)
         finally:
             rec.restore()
             demo.close()
+        print(f"gradio_client, /segment's signature with no work behind it: {args.warmup} + {args.n} "
+              "requests ...", flush=True)
+        with client_floor.serving(client_floor.kept_result(last, Path(tmp) / "floor"), free_port()) as floor_url:
+            client["floor"] = {"end_to_end": stats(client_floor.floor_series(
+                floor_url, Path(tmp) / "floor-downloads", copies, PROMPTS, args.n, args.warmup))}
     results.update(browser=series, gradio_client={"segment": client})
     results["ratios"] = ratios(results["model_only"], series, client)
     click = results["ratios"]["click_to_drawn, new image / model set_image + predict"]

@@ -19,9 +19,9 @@ from ssa.analysis import Analyzer
 from ssa.imageio import MAX_PIXELS
 from ssa.predictor import MAX_PROMPT_CHARS
 from ssa.webui import app as webui_app
-from ssa.webui import content, views
+from ssa.webui import content, overlay_image, views
 from ssa.webui.handlers import DemoHandlers
-from ssa.webui.overlay_image import OverlayImage
+from ssa.webui.overlay_image import OverlayData, OverlayImage
 from ssa.webui.uploads import SessionImage
 from tests.demo_server import (
     DEMO_CHECKPOINT,
@@ -54,9 +54,10 @@ def test_segment_outputs(handlers, tmp_path):
     overlay, guidance, gallery, table, mask_path, status, session = handlers.segment(
         str(image), TEXT, "xray", "lung", 0.5, None)
     base, layers = overlay
-    # Drawn at display size: a 160-px-wide image is shown 448 px wide (views.DISPLAY_MIN).
+    # Drawn at display size: a 160-px-wide image is shown 448 px wide (views.DISPLAY_MIN); the
+    # layers stay at the image's own 120 x 160 (views.layer_size), which the page scales up.
     assert base.shape == (336, 448, 3) and [label for _, label in layers][0] == "Lesion (model)"
-    assert all(layer.shape == (336, 448) for layer, _ in layers) and guidance.shape == (336, 448, 3)
+    assert all(layer.shape == (120, 160) for layer, _ in layers) and guidance.shape == (336, 448, 3)
     assert all(max(heat.shape[:2]) == views.ALIGNMENT_SIDE for heat, _ in gallery)
     assert [caption for _, caption in gallery] == [
         "Bilateral pulmonary infection", "two infected areas", "lower left lung", "upper right lung"]
@@ -112,24 +113,43 @@ def test_upload_encodes_the_image_for_the_run(handlers, tmp_path, monkeypatch):
     assert [k["modality"] for k in encodes] == ["ct"] and "done before this run" not in status
 
 
-def test_overlay_layers_are_the_files_gradio_would_write(folders):
-    """OverlayImage (the overlay panels) writes, faster, the files gr.AnnotatedImage writes: the
-    same base picture and, per layer, the same RGBA pixels (colour where the layer is above 0,
-    alpha = value x 255 truncated), under the same labels; the page draws it with Gradio's
-    own AnnotatedImage frontend."""
+def test_overlay_layers_are_gradios_pixels_sent_inline(folders):
+    """OverlayImage (the overlay panels) sends, faster, what gr.AnnotatedImage would: the same
+    base picture file and, per layer, the same RGBA pixels (colour where the layer is above 0,
+    alpha = value x 255 truncated) under the same labels, but each layer inside the answer as a
+    PNG data URL (no file for the page to fetch); the page draws it with Gradio's own
+    AnnotatedImage frontend. Sent back by the page, the layers arrive as those RGBA arrays."""
     rng = np.random.default_rng(5)
     base = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
     lesion = (rng.random((60, 80)) > 0.7).astype(np.float32) * 0.7
     region = cv2.GaussianBlur((rng.random((60, 80)) > 0.5).astype(np.float32), (9, 9), 0) * 0.22
     layers = [(lesion, views.LESION_LABEL), (region, views.REGION_LABEL), (lesion > 0, "no colour given")]
     layers = [(np.asarray(layer, np.float32), label) for layer, label in layers]
-    ours = OverlayImage(color_map=views.COLOR_MAP, format="jpeg").postprocess((base, layers))
+    component = OverlayImage(color_map=views.COLOR_MAP, format="jpeg")
+    ours = component.postprocess((base, layers))
     gradios = gr.AnnotatedImage(color_map=views.COLOR_MAP, format="jpeg").postprocess((base, layers))
     assert Path(ours.image.path).read_bytes() == Path(gradios.image.path).read_bytes()
     assert [a.label for a in ours.annotations] == [a.label for a in gradios.annotations]
-    for a, b in zip(ours.annotations, gradios.annotations, strict=True):
-        assert np.array_equal(cv2.imread(a.image.path, cv2.IMREAD_UNCHANGED), cv2.imread(b.image.path, cv2.IMREAD_UNCHANGED))
+    wire = ours.model_dump()
+    assert all(a["image"]["url"].startswith("data:image/png;base64,") and "path" not in a["image"]
+               for a in wire["annotations"])
+    _, back = component.preprocess(OverlayData.model_validate(wire))
+    for (rgba, _), b in zip(back, gradios.annotations, strict=True):
+        assert np.array_equal(rgba, cv2.cvtColor(cv2.imread(b.image.path, cv2.IMREAD_UNCHANGED), cv2.COLOR_BGRA2RGBA))
     assert OverlayImage().get_block_name() == "annotatedimage"
+
+
+def test_overlay_refuses_a_layer_it_did_not_send():
+    """A layer sent back that is not a small RGBA PNG data URL is refused with a message."""
+    png = overlay_image.encode_png(np.zeros((4, 4, 4), np.uint8))
+    assert overlay_image.decode_inline(overlay_image.png_data_url(png)).shape == (4, 4, 4)
+    gray = cv2.imencode(".png", np.zeros((4, 4), np.uint8))[1].tobytes()
+    for url, words in [("/gradio_api/file=/etc/passwd", "data:image/png"),
+                       ("data:image/png;base64,!!!", "does not decode"),
+                       (overlay_image.png_data_url(gray), "RGBA"),
+                       ("data:image/png;base64," + "A" * overlay_image.MAX_INLINE_CHARS, "larger")]:
+        with pytest.raises(ValueError, match=words):
+            overlay_image.decode_inline(url)
 
 
 def test_upload_is_deleted_once_read_and_session_reuses_it(handlers, tmp_path):
@@ -265,25 +285,26 @@ def test_append_phrase():
 # -- the examples' ground-truth outline -----------------------------------------------------------
 
 
-def _round_trip(value) -> tuple[str, list[tuple[str, str]]]:
-    """An overlay value as the browser sends it back: Gradio's files, then its preprocessing."""
-    component = gr.AnnotatedImage(color_map=views.COLOR_MAP, format=webui_app.DISPLAY_FORMAT)
-    return component.preprocess(component.postprocess(value))
+def _round_trip(value) -> tuple[str, list[tuple[np.ndarray, str]]]:
+    """An overlay value as the browser sends it back: the panel's JSON, then its preprocessing."""
+    component = OverlayImage(color_map=views.COLOR_MAP, format=webui_app.DISPLAY_FORMAT)
+    return component.preprocess(OverlayData.model_validate(component.postprocess(value).model_dump()))
 
 
-def _drawn_reference(overlay_files) -> np.ndarray:
-    """bool [H, W]: where the rendered overlay shows the reference colour, fully opaque."""
+def _drawn_reference(overlay) -> np.ndarray:
+    """bool [H, W] (the base picture's size): where the overlay shows the reference colour,
+    fully opaque (each layer scaled onto the base, as the page does)."""
     rgb = tuple(int(views.COLOR_MAP[views.REFERENCE_LABEL][i:i + 2], 16) for i in (1, 3, 5))
-    drawn = np.zeros(cv2.imread(overlay_files[0]).shape[:2], bool)
-    for path, _label in overlay_files[1]:
-        bgra = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-        drawn |= np.all(bgra == (*rgb[::-1], 255), axis=-1)
+    h, w = cv2.imread(overlay[0]).shape[:2]
+    drawn = np.zeros((h, w), bool)
+    for rgba, _label in overlay[1]:
+        drawn |= cv2.resize(np.all(rgba == (*rgb, 255), axis=-1).view(np.uint8), (w, h),
+                            interpolation=cv2.INTER_NEAREST) > 0
     return drawn
 
 
-def _visible(layer_png: str) -> np.ndarray:
+def _visible(rgba: np.ndarray) -> np.ndarray:
     """An overlay layer as it looks: RGBA [H, W, 4] with fully transparent pixels zeroed."""
-    rgba = cv2.imread(layer_png, cv2.IMREAD_UNCHANGED)
     return np.where(rgba[..., 3:] > 0, rgba, 0)
 
 

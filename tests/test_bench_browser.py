@@ -5,8 +5,9 @@ Only the shape of the "browser" section is checked (any machine, any load, no ti
 thresholds): the machine facts, both click series and the gradio_client requests are there
 with their counts, each click's parts add up to its click-to-drawn time, the model ran in
 each click (and encoded the image only where the image was new), every result picture was
-new and fetched, the medians are the runs' medians and the ratios and targets are computed
-from them; the timers and the file-name patch are gone afterwards.
+new and the layers came inside the answer, the gradio_client floor (bench/client_floor.py) was
+measured, the medians are the runs' medians and the ratios and targets are computed from them;
+the timers and the file-name patch are gone afterwards.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ def test_browser_bench_quick(tmp_path, keep_threads):
     import gradio.processing_utils as pu
     from gradio.blocks import Blocks
 
-    originals = (Blocks.process_api, pu.hash_bytes)
+    from ssa.webui import overlay_image
+
+    originals = (Blocks.process_api, pu.hash_bytes, overlay_image.png_data_url)
     checkpoint = save_tiny_checkpoint(tmp_path / "ssa-tiny-browser")
     out = tmp_path / "browser.json"
     rc = browser.main(["--checkpoint", str(checkpoint), "--n", str(N), "--warmup", "1", "--threads", "1",
@@ -71,8 +74,8 @@ def test_browser_bench_quick(tmp_path, keep_threads):
                 == pytest.approx(total, abs=0.01)
             images = row["overlay_images"]
             assert images[0]["class"] == "base-image" and len(images) >= 2
-            for image in images[1:]:  # the mask layers: new URLs, fetched in this click
-                assert image["class"] == "mask" and image["new"] and image["kib"] > 0
+            for image in images[1:]:  # the mask layers: new, inside the answer (data URLs)
+                assert image["class"] == "mask" and image["new"] and image["inline"] and image["kib"] > 0
             assert images[0]["new"] == (name == "new image")
             assert row["requests"] > 0 and row["encoded"]
         assert e["click_to_drawn"]["p50_ms"] == pytest.approx(float(np.median([row["click_to_drawn_ms"]
@@ -83,6 +86,7 @@ def test_browser_bench_quick(tmp_path, keep_threads):
     assert client["end_to_end"]["p50_ms"] == pytest.approx(float(np.median([q["end_to_end_ms"]
                                                                               for q in client["requests"]])))
     assert all(q["parts_ms"]["model: predict_many"] > 0 for q in client["requests"])
+    assert client["floor"]["end_to_end"]["n"] == N and client["floor"]["end_to_end"]["p50_ms"] > 0
 
     # The ratios are the measured medians' ratios, and the targets read them.
     full = model["set_image + predict"]["p50_ms"]
@@ -92,6 +96,8 @@ def test_browser_bench_quick(tmp_path, keep_threads):
         "click_to_drawn, same image / model predict":
             r["browser"]["same image"]["click_to_drawn"]["p50_ms"] / model["predict"]["p50_ms"],
         "gradio_client /segment / model set_image + predict": client["end_to_end"]["p50_ms"] / full,
+        "gradio_client floor / model set_image + predict": client["floor"]["end_to_end"]["p50_ms"] / full,
+        "gradio_client /segment / floor": client["end_to_end"]["p50_ms"] / client["floor"]["end_to_end"]["p50_ms"],
     }
     assert r["ratios"] == pytest.approx(expected)
     targets = r["targets"]
@@ -105,4 +111,4 @@ def test_browser_bench_quick(tmp_path, keep_threads):
         assert t["pass"] == (t["value"] <= t["limit"])
 
     # The timers and the file-name patch are taken off Gradio again.
-    assert (Blocks.process_api, pu.hash_bytes) == originals
+    assert (Blocks.process_api, pu.hash_bytes, overlay_image.png_data_url) == originals

@@ -13,13 +13,16 @@ random tiny checkpoint.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
+import time
 from pathlib import Path
 
 import cv2
 import pytest
 
+from ssa.webui import page_js
 from tests.demo_server import (
     DEMO_CHECKPOINT,
     EXAMPLES,
@@ -162,12 +165,19 @@ def _overlay_sources(page) -> list[str]:
     return [imgs.nth(i).get_attribute("src") for i in range(imgs.count())]
 
 
+def _picture_bytes(page, src: str) -> bytes:
+    """The file behind an <img> src: fetched from the server, or an inline layer's data URL."""
+    if src.startswith("data:"):
+        return base64.b64decode(src.split(",", 1)[1])
+    return page.request.get(src).body()
+
+
 def _yellow_pixels(page, src: str) -> int:
     """Fully opaque pixels of the reference colour (#ffd60a) in one overlay layer."""
     import cv2
     import numpy as np
 
-    bgra = cv2.imdecode(np.frombuffer(page.request.get(src).body(), np.uint8), cv2.IMREAD_UNCHANGED)
+    bgra = cv2.imdecode(np.frombuffer(_picture_bytes(page, src), np.uint8), cv2.IMREAD_UNCHANGED)
     if bgra is None or bgra.ndim != 3 or bgra.shape[2] != 4:
         return 0
     return int(np.all(bgra == (10, 214, 255, 255), axis=-1).sum())
@@ -274,21 +284,20 @@ def assert_whole_and_undistorted(pic: dict, what: str) -> None:
 
 
 def run_segment(page) -> None:
-    """Click Segment and wait until that run has ended, however it ended (a result, a refusal
-    in the status panel, or Gradio's error state): the status panel's progress tracker shows, then
-    hides or shows the error."""
+    """Click Segment and wait until that run has answered, however it ended (a result, a refusal
+    in the status panel, or Gradio's error state): the click marks the status panel aria-busy,
+    the answer unmarks it (ssa.webui.page_js)."""
     page.evaluate("""() => {
-      const t = document.querySelector('#seg-status [data-testid=status-tracker]');
+      const s = document.querySelector('#seg-status');
       window.__ssaRan = false;
       if (window.__ssaObserver) window.__ssaObserver.disconnect();
       window.__ssaObserver = new MutationObserver(() => {
-        if (!t.classList.contains('hide')) window.__ssaRan = true; });
-      window.__ssaObserver.observe(t, {attributes: true, childList: true, subtree: true});
+        if (s.getAttribute('aria-busy') === 'true') window.__ssaRan = true; });
+      window.__ssaObserver.observe(s, {attributes: true, attributeFilter: ['aria-busy']});
     }""")
     page.click("#seg-run")
-    page.wait_for_function("""() => {
-      const t = document.querySelector('#seg-status [data-testid=status-tracker]');
-      return window.__ssaRan && (t.classList.contains('hide') || /error/i.test(t.innerText)); }""")
+    page.wait_for_function("""() => window.__ssaRan &&
+      document.querySelector('#seg-status').getAttribute('aria-busy') !== 'true'""")
 
 
 def segment(page, image: Path, prompt: str) -> None:
@@ -418,39 +427,126 @@ def assert_on_first_screen(page, selector: str, what: str) -> None:
     assert box["y"] >= 0 and box["y"] + box["height"] <= height, (what, selector, box)
 
 
-SENT_JS = """(panel) => {  // log the page's requests: did the panel then show new, loaded pictures?
+SENT_JS = """(panel) => {  // log the page's requests: did the panel then show new pictures, painted?
   window.__ssaSent = [];
   window.__ssaPanel = panel;
   window.__ssaOld = new Set(Array.from(document.querySelectorAll(panel + ' img')).map((i) => i.src));
+  // Painted: a frame has been produced since the panel's pictures last changed.
+  window.__ssaFramed = true;
+  if (window.__ssaWatched !== panel) {
+    window.__ssaWatched = panel;
+    if (window.__ssaWatch) window.__ssaWatch.disconnect();
+    window.__ssaWatch = new MutationObserver(() => {
+      window.__ssaFramed = false;
+      requestAnimationFrame(() => setTimeout(() => { window.__ssaFramed = true; }, 0));
+    });
+    window.__ssaWatch.observe(document.querySelector(panel),
+                              {attributes: true, attributeFilter: ['src'], childList: true, subtree: true});
+  }
   if (window.__ssaSend) return;
   window.__ssaSend = window.fetch;
   window.fetch = (input, init) => {
     const imgs = Array.from(document.querySelectorAll(window.__ssaPanel + ' img'));
     const row = {url: String(input.url || input), done: false,
                  shown: imgs.some((i) => !window.__ssaOld.has(i.src)) &&
-                        imgs.every((i) => i.complete && i.naturalWidth > 0)};
+                        imgs.every((i) => i.complete && i.naturalWidth > 0) && window.__ssaFramed};
     window.__ssaSent.push(row);
     return window.__ssaSend(input, init).finally(() => { row.done = true; });
   };
 }"""
-DETAILS_DONE_JS = "() => window.__ssaSent.some((r) => r.url.includes('run/predict') && r.done)"
+# The Segment click's second request has answered: the one sent once the overlay showed new
+# pictures (not an earlier quick request of the upload's, such as the reference box's).
+DETAILS_DONE_JS = "() => window.__ssaSent.some((r) => r.url.includes('run/predict') && r.shown && r.done)"
+
+
+def details_done(page) -> None:
+    """Wait (10 s at most) until the Segment click's second request has answered; fail, with
+    the page's request log, if none was sent once the overlay showed the new pictures."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(DETAILS_DONE_JS, timeout=10_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"no request for the details once the overlay was in: {page.evaluate('() => window.__ssaSent')}")
 
 
 def test_segment_details_asked_for_once_the_overlay_is_in(page):
     """The Segment button's second request (guidance, heatmaps, table, mask file) leaves the page
     only once the overlay's new pictures are loaded: fetching and decoding them does not compete
     with the server drawing the rest (ssa.webui.page_js). The page's requests are logged as
-    they are sent, each with whether the overlay then showed new, loaded pictures."""
+    they are sent, each with whether the overlay then showed new pictures, loaded and painted."""
     page.evaluate(SENT_JS, "#seg-overlay")
     segment(page, EXAMPLE, "lower left lung")
-    page.wait_for_function(DETAILS_DONE_JS)  # this result is whole: nothing of it is still coming
+    details_done(page)  # this result is whole: nothing of it is still coming
     page.evaluate(SENT_JS, "#seg-overlay")
     page.fill("#seg-prompt textarea", "lower right lung")
     run_segment(page)
-    page.wait_for_function(DETAILS_DONE_JS)
+    details_done(page)
+    page.wait_for_timeout(300)  # nothing more comes
     sent = page.evaluate("() => window.__ssaSent")
     details = [r for r in sent if "run/predict" in r["url"]]
     assert len(details) == 1 and details[0]["shown"], sent
+
+
+def test_overlay_layers_come_inside_the_answer(page):
+    """A Segment result's layers are drawn from data URLs in the answer: the page fetches no
+    picture for them (the base picture is the preview's, already in the page)."""
+    page.evaluate(SENT_JS, "#seg-overlay")
+    segment(page, EXAMPLE, "lower left lung")
+    details_done(page)
+    page.evaluate("() => performance.clearResourceTimings()")
+    page.fill("#seg-prompt textarea", "lower right lung")
+    run_segment(page)
+    page.wait_for_function("() => Array.from(document.querySelectorAll('#seg-overlay img'))"
+                           ".every((i) => i.complete && i.naturalWidth > 0)")
+    layers = page.locator("#seg-overlay img.mask")
+    sources = [layers.nth(i).get_attribute("src") for i in range(layers.count())]
+    assert sources and all(src.startswith("data:image/png;base64,") for src in sources), sources
+    # Layers are PNG (the guidance and heatmaps that follow are JPEG files, fetched as usual).
+    fetched = page.evaluate("() => performance.getEntriesByType('resource').map((e) => e.name)"
+                            ".filter((n) => /\\.png/.test(n))")
+    assert fetched == [], fetched
+
+
+# Whether #seg-status ever showed Gradio's progress tracker or our "Working" mark, from now on.
+DRAWN_WHILE_RUNNING_JS = """() => {
+  const s = document.querySelector('#seg-status');
+  window.__ssaDrawn = {tracker: false, working: false};
+  const look = () => {
+    const t = s.querySelector('[data-testid=status-tracker]');
+    if (t && !t.classList.contains('hide') && t.innerText.trim()) window.__ssaDrawn.tracker = true;
+    if (s.classList.contains('ssa-busy')) window.__ssaDrawn.working = true;
+  };
+  new MutationObserver(look).observe(s, {attributes: true, childList: true, subtree: true});
+}"""
+
+
+def test_segment_click_draws_nothing_while_the_model_runs_unless_late(page):
+    """A Segment click shows no progress tracker (drawing it took the cores the model runs on):
+    an answer in the usual time changes nothing until the result; one held up longer than
+    page_js.BUSY_AFTER_MS (here: the request held in the page's network) marks the status
+    panel "Working" until it is in."""
+    page.evaluate(SENT_JS, "#seg-overlay")
+    segment(page, EXAMPLE, "lower left lung")
+    details_done(page)
+    page.evaluate(SENT_JS, "#seg-overlay")
+    page.evaluate(DRAWN_WHILE_RUNNING_JS)
+    page.fill("#seg-prompt textarea", "lower right lung")
+    run_segment(page)
+    assert page.evaluate("() => window.__ssaDrawn") == {"tracker": False, "working": False}
+    details_done(page)
+
+    def held(route):
+        time.sleep((page_js.BUSY_AFTER_MS + 400) / 1000)
+        route.continue_()
+
+    page.route("**/queue/join*", held)
+    page.evaluate(DRAWN_WHILE_RUNNING_JS)
+    page.fill("#seg-prompt textarea", "lower left lung")
+    run_segment(page)
+    page.unroute("**/queue/join*")
+    assert page.evaluate("() => window.__ssaDrawn") == {"tracker": False, "working": True}
+    assert "ssa-busy" not in (page.get_attribute("#seg-status", "class") or "")
 
 
 def test_upload_encoded_once_the_preview_is_in(page, tmp_path):

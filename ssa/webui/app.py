@@ -169,16 +169,17 @@ def _segment_tab(handlers: DemoHandlers) -> dict:
     inputs = [file, prompt, modality, window, threshold, session]
     # The page's button: the overlay and the status first (the example's outline drawn in the
     # same response), then, asked for by the page once they are in, the pictures beside them,
-    # the table and the mask file (DemoHandlers.segment_in_page / segment_details). A small
-    # timer on the status panel, not a spinner over the pictures: an animation costs the browser
-    # CPU that, on a small machine, the model is waiting for.
+    # the table and the mask file (DemoHandlers.segment_in_page / segment_details). No Gradio
+    # progress: its timer, drawn on the status panel while the model ran, took the cores the
+    # model was running on (a click 20 ms slower on 2 cores); the status says "Working" only
+    # when the answer is late (page_js.BUSY_AFTER_MS: a queue ahead of it).
     page_inputs = [file, prompt, modality, window, threshold, reference, truth, session]
     run.click(handlers.segment_in_page, page_inputs, [overlay, status, session], api_visibility="private",
-              concurrency_id="model", concurrency_limit=1, show_progress="minimal", show_progress_on=[status],
-              js=page_js.pictures_noted("#seg-overlay")
+              concurrency_id="model", concurrency_limit=1, show_progress="hidden",
+              js=page_js.pictures_noted("#seg-overlay", busy="#seg-status")
               ).then(handlers.segment_details, session, [guidance, alignment, findings, mask_file],
                      api_visibility="private", queue=False, show_progress="hidden",
-                     js=page_js.after_pictures_drawn("#seg-overlay"))
+                     js=page_js.after_pictures_drawn("#seg-overlay", busy="#seg-status"))
     # The API (no button: triggers=[]): /segment answers with what `python -m ssa.predict` writes
     # (mask, overlay, findings; components never shown on the page), /explain with the guidance
     # picture and the heatmaps. Both raise a refused file or prompt.

@@ -22,6 +22,7 @@ from pathlib import Path
 import cv2
 import gradio as gr
 import numpy as np
+from PIL import Image
 
 from ssa.analysis import Analysis, Analyzer, describe_regions
 from ssa.overlay import mask_overlay
@@ -339,14 +340,14 @@ class DemoHandlers:
             return gr.Checkbox(interactive=True, info=REFERENCE_INFO)
         return gr.Checkbox(value=False, interactive=False, info=NO_REFERENCE_INFO)
 
-    def show_reference(self, overlay: tuple[str, list[tuple[str, str]]] | None, reference: str | None,
-                       show: bool):
+    def show_reference(self, overlay: tuple[str, list[tuple[np.ndarray | str, str]]] | None,
+                       reference: str | None, show: bool):
         """Draw (or take away) the example's ground-truth outline on the Segment overlay.
 
-        overlay: the overlay as Gradio passes it in, (base image path, [(layer PNG path, label)]):
-        the shown result is redrawn from its own files, so the model is not run again, and the
-        base image file is sent back as it is (a JPEG decoded and encoded again at each toggle
-        would lose a little more each time).
+        overlay: the overlay as ``OverlayImage`` passes it in, (base image path, [(layer RGBA
+        array, label)]): the shown result is redrawn from its own layers, so the model is not run
+        again, and the base image file is sent back as it is (a JPEG decoded and encoded again at
+        each toggle would lose a little more each time).
         Returns the new overlay value, or ``gr.skip()`` when there is nothing to change.
         """
         mask = self.references.get(reference or "") if show else None
@@ -376,24 +377,27 @@ def _compare_stem(slot: int, result: Analysis) -> str:
     return f"compare_{slot + 1}_{prompt_slug(result.text)}"
 
 
-def _read_annotated(overlay: tuple[str, list[tuple[str, str]]]
+def _read_annotated(overlay: tuple[str, list[tuple[np.ndarray | str, str]]]
                     ) -> tuple[str, list[tuple[np.ndarray, str]], tuple[int, int]] | None:
-    """A ``gr.AnnotatedImage`` value read back from its files: (the base image's path,
-    [(layer float32 [H, W] in [0, 1], label)], (H, W)); None when a file cannot be read.
+    """An ``OverlayImage`` value as the page sends it back, read: (the base image's path,
+    [(layer float32 [h, w] in [0, 1], label)], the base picture's (H, W)); None when a file
+    cannot be read. A layer comes as its RGBA array (inline) or as a PNG file Gradio wrote.
 
-    Gradio stores each layer as an RGBA PNG whose alpha is the layer's value times 255,
-    truncated; alpha / 255 stored again gives the same alpha for every value 0-255, so
-    toggling the outline leaves the other layers as they were.
+    A layer's alpha is its value times 255, truncated; alpha / 255 stored again gives the same
+    alpha for every value 0-255, so toggling the outline leaves the other layers as they were.
     """
     base_path, layers = overlay
     if not base_path or not Path(base_path).is_file():  # swept from the cache meanwhile
         return None
+    try:
+        with Image.open(base_path) as base:  # the header: the size the outline is drawn at
+            width, height = base.size
+    except (OSError, ValueError):
+        return None
     read = []
-    for path, label in layers:
-        rgba = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    for layer, label in layers:
+        rgba = layer if isinstance(layer, np.ndarray) else cv2.imread(str(layer), cv2.IMREAD_UNCHANGED)
         if rgba is None or rgba.ndim != 3 or rgba.shape[2] != 4:
             return None
         read.append((rgba[..., 3].astype(np.float32) / 255.0, label))
-    if not read:
-        return None  # every overlay has the model's lesion layer; its size is the picture's
-    return str(base_path), read, read[0][0].shape
+    return str(base_path), read, (height, width)

@@ -86,6 +86,12 @@ footer { opacity: .55; }
   white-space: normal !important; overflow: visible !important; opacity: 1 !important; border: none !important;
   border-radius: 0 !important; text-align: center !important; }
 .ssa-hint { color: #8aa3a8 !important; font-size: 12.5px !important; }
+/* A Segment click whose answer is late (page_js.BUSY_AFTER_MS: a queue ahead of it) marks the
+   status panel; an answer in the usual tenth of a second never shows this, and nothing animates
+   while the model runs. */
+.ssa-busy::after { content: "Working: waiting for the model ..."; display: block; margin-top: 6px;
+  color: #9fc3c9; font-size: 12.5px; animation: ssa-pulse 1.2s ease-in-out infinite; }
+@keyframes ssa-pulse { 50% { opacity: .35; } }
 """.replace("MONO_FONTS", ", ".join(f'"{f}"' if " " in f else f for f in MONO)).replace(
     "PICTURE_MAX_HEIGHT", f"{PICTURE_MAX_HEIGHT}px")
 

@@ -67,11 +67,19 @@ def display_base(pixels: np.ndarray, convention: str, side: int | None = None) -
     return orientation_markers(to_rgb(display_gray(pixels, side)), convention)
 
 
+def layer_size(image_size: tuple[int, int], display: tuple[int, int]) -> tuple[int, int]:
+    """(H, W) of an overlay layer for a working image of ``image_size``: the image's own size
+    when it is no larger than the ``display`` size (a 224-px X-ray's mask holds no more detail
+    at 448 px; the page scales the layer onto the picture), else the display size."""
+    return image_size if max(image_size) <= max(display) else display
+
+
 def annotated(pixels: np.ndarray, analysis: Analysis, convention: str, side: int | None = None) -> tuple:
-    """``gr.AnnotatedImage`` value: (base RGB, [(lesion alpha, label), (region alpha, label)]),
-    at the display size, or with longer side ``side`` (the Compare tab's ``COMPARE_SIDE``)."""
+    """``OverlayImage`` value: (base RGB, [(lesion alpha, label), (region alpha, label)]), the
+    base at the display size, or with longer side ``side`` (the Compare tab's ``COMPARE_SIDE``),
+    the layers at :func:`layer_size` (the base's aspect)."""
     base = display_base(pixels, convention, side)
-    size = base.shape[:2]
+    size = layer_size(pixels.shape[:2], base.shape[:2])
     pred = analysis.prediction
     lesion = _display(pred.mask.astype(np.uint8), size, nearest=True).astype(np.float32) * 0.7
     layers = [(lesion, LESION_LABEL)]
