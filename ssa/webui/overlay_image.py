@@ -7,8 +7,8 @@ encode two 448-px layers (Gradio's float64 colouring and PIL's default PNG level
 fetch them, the server's file route answering while the page waited (``bench/browser.py``,
 2 cores). :class:`OverlayImage` makes each layer from uint8 arrays, encodes it at zlib level 1
 and sends it inside the answer as a ``data:`` URL, which the same frontend shows with no request
-(Chromium decodes a few-KiB PNG in well under a millisecond). The base picture stays a cached
-file, as Gradio writes it: it is the preview's picture, which the page already holds.
+(a 224-px layer is about 1.5 KiB). The base picture stays a cached file, as Gradio writes it:
+it is the preview's picture, which the page already holds.
 
 A layer's pixels are what Gradio's file would hold: RGBA, the label's colour where the layer is
 above 0, alpha = the layer's value x 255 truncated. Sent back as an event's input (the example's
