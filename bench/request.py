@@ -208,7 +208,6 @@ def instrument(rec: Recorder) -> None:
     rec.time(gradio_fixes, "encode_image", "encode",
              on_result=lambda data: rec.note("encoded_bytes", len(data)))
     rec.time(pu, "save_pil_to_cache", "save image", on_result=lambda path: rec.note("image_files", path))
-    rec.time(gradio_fixes, "save_bytes_to_cache", "save image")  # the overlay's layers (encoded before)
     rec.time(pu, "save_file_to_cache", "~file to cache")
     if hasattr(httpx_transport, "create_ssl_context"):  # a detail inside upload / download:
         # gradio_client opens a new httpx client per file, and each loads the CA bundle, even
