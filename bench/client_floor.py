@@ -1,5 +1,7 @@
 """What gradio_client costs by itself: ``/segment``'s signature served by a handler that does nothing.
 
+    python bench/client_floor.py [--n 20] [--warmup 3] [--out bench/results/results.json]
+
 A Gradio app with one endpoint, ``/segment``, taking what the demo's ``/segment`` takes (an image
 file, the prompt, modality, window, threshold) and answering what it answers (two PNG files and a
 findings record), from files written once: no model, no image read. Called through
@@ -8,16 +10,28 @@ gives the time any server with this API would take at best from the same client 
 machine: the upload, the queue's request and event stream, one download per file (gradio_client
 opens a new HTTP client, with a new TLS context, for each of these) and its wait for the answer
 (it looks for messages every 50 ms).
+
+``bench/browser.py`` measures the floor beside the demo in every run, its client in the
+server's process as its own is. Run on its own, this script measures it both ways: the client
+in this process, and in a process of its own (the server's threads and the client's then share
+no interpreter), on 224-px PNGs; section "client_floor" of ``--out``.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def floor_demo(outputs: tuple[str, str, dict]):
@@ -82,3 +96,69 @@ def kept_result(result: tuple[Any, ...], folder: Path) -> tuple[str, str, dict]:
         paths.append(str(dst))
     record = json.loads(Path(record).read_text()) if isinstance(record, str) and Path(record).is_file() else record
     return paths[0], paths[1], record
+
+
+def new_images(folder: Path) -> Iterator[Path]:
+    """224-px noise PNGs, a new file (new bytes) each: no cache holds one."""
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng, i = np.random.default_rng(0), 0
+    while True:
+        path = folder / f"image_{i}.png"
+        Image.fromarray(rng.integers(0, 256, (224, 224), dtype=np.uint8)).save(path)
+        i += 1
+        yield path
+
+
+def _client_process(url: str, folder: Path, n: int, warmup: int) -> list[float]:
+    """:func:`floor_series` run by a new Python process; its times (ms)."""
+    code = ("import json, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+            "from bench import client_floor as f; "
+            "print(json.dumps(f.floor_series(sys.argv[2], Path(sys.argv[3]) / 'downloads', "
+            "f.new_images(Path(sys.argv[3]) / 'images'), ('a prompt', 'another'), int(sys.argv[4]), int(sys.argv[5]))))")
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT), url, str(folder), str(n), str(warmup)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import numpy as np
+    from PIL import Image
+
+    from bench.app_server import free_port
+    from bench.offline import go_offline
+    from bench.results import RESULTS, machine, update_results
+    from bench.timing import stats
+
+    go_offline()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="ssa-floor-") as tmp:
+        folder = Path(tmp)
+        overlay = next(new_images(folder / "result"))  # a picture's worth of bytes
+        mask = folder / "result" / "mask.png"  # mostly empty, as a mask is
+        Image.fromarray(np.zeros((224, 224), np.uint8)).save(mask)
+        with serving((str(mask), str(overlay), {"presence_score": 0.1}), free_port()) as url:
+            print(f"gradio_client, /segment's signature with no work behind it: {args.warmup} + {args.n} "
+                  "requests from this process, then from a process of its own ...", flush=True)
+            here = floor_series(url, folder / "downloads", new_images(folder / "images"), ("a prompt", "another"),
+                                args.n, args.warmup)
+            apart = _client_process(url, folder / "apart", args.n, args.warmup)
+    results = {"client in this process": stats(here), "client in its own process": stats(apart),
+               "command": " ".join(["python", "bench/client_floor.py", *(argv if argv is not None else sys.argv[1:])]),
+               "machine": machine(), "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    for name in ("client in this process", "client in its own process"):
+        print(f"  {name:28s} p50 {results[name]['p50_ms']:6.1f} ms  p90 {results[name]['p90_ms']:6.1f} ms")
+    update_results("client_floor", results, args.out)
+    print(f"results: section 'client_floor' of {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
