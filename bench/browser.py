@@ -59,8 +59,8 @@ requests it made and their bytes, and the overlay's pictures their sizes.
 a fresh copy of the image per request, the same prompts and cleared text caches, split into
 parts by ``bench.request.split``; then the same calls to ``/segment``'s floor
 (``bench/client_floor.py``: its inputs and outputs, answered by a handler that does nothing),
-what any server with this API takes at best through this client. **Model only**: ``set_image`` + ``predict`` on a predictor in
-this process, on the demo's model thread, on the same image and prompts (text caches cleared),
+what any server with this API takes at best through this client. **Model only**:
+``set_image`` + ``predict`` on a predictor in this process, on the demo's model thread, on the same image and prompts (text caches cleared),
 the two timed apart. Targets (reported, not enforced): click-to-drawn (new image) p50 <= 3x
 the model's ``set_image`` + ``predict`` p50; ``/segment`` through gradio_client p50 <= 4x.
 Results: section "browser" of ``--out`` (written atomically), with the machine (cores, torch
@@ -272,8 +272,9 @@ class FreshPictures:
     picture is also the overlay's base, is the one a user's page really already holds. The
     server writes the same bytes as without this, under another folder name; the extra hash
     of a picture costs well under a millisecond. The overlay's layers travel inside the answer
-    as PNG data URLs, and Chromium keeps decoded data URLs as it keeps fetched ones: each
-    click's layers get a PNG text chunk naming the click (same pixels, a URL of their own).
+    as PNG data URLs, and Chromium may keep a data URL's decoded picture as it keeps a fetched
+    one's: each click's layers get a PNG text chunk naming the click (same pixels, a URL of
+    their own).
     """
 
     def __init__(self) -> None:
