@@ -60,8 +60,8 @@ a fresh copy of the image per request, the same prompts and cleared text caches,
 parts by ``bench.request.split``; then the same calls to ``/segment``'s floor
 (``bench/client_floor.py``: its inputs and outputs, answered by a handler that does nothing),
 what any server with this API takes at best through this client. **Model only**:
-``set_image`` + ``predict`` on a predictor in this process, on the demo's model thread, on the same image and prompts (text caches cleared),
-the two timed apart. Targets (reported, not enforced): click-to-drawn (new image) p50 <= 3x
+``set_image`` + ``predict`` on a predictor in this process, on the demo's model thread, on the
+same image and prompts (text caches cleared), the two timed apart. Targets (reported, not enforced): click-to-drawn (new image) p50 <= 3x
 the model's ``set_image`` + ``predict`` p50; ``/segment`` through gradio_client p50 <= 4x.
 Results: section "browser" of ``--out`` (written atomically), with the machine (cores, torch
 threads of the model thread, Chromium and Playwright versions, pinning). Server, client and the
