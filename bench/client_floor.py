@@ -14,7 +14,8 @@ opens a new HTTP client, with a new TLS context, for each of these) and its wait
 ``bench/browser.py`` measures the floor beside the demo in every run, its client in the
 server's process as its own is. Run on its own, this script measures it both ways: the client
 in this process, and in a process of its own (the server's threads and the client's then share
-no interpreter), on 224-px PNGs; section "client_floor" of ``--out``.
+no interpreter), uploading copies of the example X-ray ``bench/request.py`` sends; section
+"client_floor" of ``--out``.
 """
 
 from __future__ import annotations
@@ -98,26 +99,23 @@ def kept_result(result: tuple[Any, ...], folder: Path) -> tuple[str, str, dict]:
     return paths[0], paths[1], record
 
 
-def new_images(folder: Path) -> Iterator[Path]:
-    """224-px noise PNGs, a new file (new bytes) each: no cache holds one."""
-    import numpy as np
-    from PIL import Image
+EXAMPLE = ROOT / "examples" / "qata_referring_left.png"  # the image bench/request.py sends
+PROMPTS = ("a prompt", "another")
 
-    folder.mkdir(parents=True, exist_ok=True)
-    rng, i = np.random.default_rng(0), 0
-    while True:
-        path = folder / f"image_{i}.png"
-        Image.fromarray(rng.integers(0, 256, (224, 224), dtype=np.uint8)).save(path)
-        i += 1
-        yield path
+
+def copies(folder: Path, count: int) -> Iterator[Path]:
+    """``count`` new uploads: copies of ``EXAMPLE`` with one pixel changed (``bench.request``)."""
+    from bench.request import image_copies
+
+    return image_copies(EXAMPLE, count, folder)
 
 
 def _client_process(url: str, folder: Path, n: int, warmup: int) -> list[float]:
     """:func:`floor_series` run by a new Python process; its times (ms)."""
     code = ("import json, sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
-            "from bench import client_floor as f; "
-            "print(json.dumps(f.floor_series(sys.argv[2], Path(sys.argv[3]) / 'downloads', "
-            "f.new_images(Path(sys.argv[3]) / 'images'), ('a prompt', 'another'), int(sys.argv[4]), int(sys.argv[5]))))")
+            "from bench import client_floor as f; n, warmup, folder = int(sys.argv[4]), int(sys.argv[5]), Path(sys.argv[3]); "
+            "print(json.dumps(f.floor_series(sys.argv[2], folder / 'downloads', f.copies(folder / 'images', n + warmup), "
+            "f.PROMPTS, n, warmup)))")
     out = subprocess.run([sys.executable, "-c", code, str(ROOT), url, str(folder), str(n), str(warmup)],
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -140,13 +138,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ssa-floor-") as tmp:
         folder = Path(tmp)
-        overlay = next(new_images(folder / "result"))  # a picture's worth of bytes
-        mask = folder / "result" / "mask.png"  # mostly empty, as a mask is
+        mask = folder / "result" / "mask.png"  # mostly empty, as a mask is; the overlay: a picture
+        mask.parent.mkdir()
         Image.fromarray(np.zeros((224, 224), np.uint8)).save(mask)
-        with serving((str(mask), str(overlay), {"presence_score": 0.1}), free_port()) as url:
+        with serving((str(mask), str(EXAMPLE), {"presence_score": 0.1}), free_port()) as url:
             print(f"gradio_client, /segment's signature with no work behind it: {args.warmup} + {args.n} "
                   "requests from this process, then from a process of its own ...", flush=True)
-            here = floor_series(url, folder / "downloads", new_images(folder / "images"), ("a prompt", "another"),
+            here = floor_series(url, folder / "downloads", copies(folder / "images", args.n + args.warmup), PROMPTS,
                                 args.n, args.warmup)
             apart = _client_process(url, folder / "apart", args.n, args.warmup)
     results = {"client in this process": stats(here), "client in its own process": stats(apart),

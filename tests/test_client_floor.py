@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_floor_answers_segments_outputs(tmp_path):
-    mask, overlay = tmp_path / "mask.png", next(client_floor.new_images(tmp_path / "images"))
+    mask, overlay = tmp_path / "mask.png", next(client_floor.copies(tmp_path / "images", 1))
     mask.write_bytes(overlay.read_bytes())
     record = {"presence_score": 0.25}
     with client_floor.serving((str(mask), str(overlay), record), free_port()) as url:
