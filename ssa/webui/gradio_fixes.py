@@ -42,17 +42,12 @@ def encode_image(img: Image.Image, format: str) -> bytes:  # noqa: A002
     return processing_utils.encode_pil_to_bytes(img, format)
 
 
-def save_bytes_to_cache(data: bytes, cache_dir: str, name: str, format: str) -> str:  # noqa: A002
-    """Write an encoded picture where Gradio would (``<cache>/<sha256>/<name>.<format>``),
-    atomically; returns the path."""
+def _save_pil_to_cache_atomically(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:  # noqa: A002
+    """Same contract as Gradio's ``save_pil_to_cache``: returns the cached file's path."""
+    data = encode_image(img, format)
     target = (Path(cache_dir) / processing_utils.hash_bytes(data) / f"{name}.{format}").resolve()
     atomic_write_bytes(target, data, durable=False)
     return str(target)
-
-
-def _save_pil_to_cache_atomically(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:  # noqa: A002
-    """Same contract as Gradio's ``save_pil_to_cache``: returns the cached file's path."""
-    return save_bytes_to_cache(encode_image(img, format), cache_dir, name, format)
 
 
 def apply() -> None:

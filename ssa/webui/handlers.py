@@ -178,11 +178,9 @@ class DemoHandlers:
         connection for each), so the pictures that explain the result are ``/explain``'s.
         """
         prepared, result, session = self._segment_run(image, prompt, modality, window, threshold, session)
-        pred = result.prediction
-        overlay = mask_overlay(prepared.image(window), pred.mask, pred.guidance, self.convention)
         return (
             write_mask_file(result.mask, prepared.name),
-            write_result_png(overlay, prepared.name, "overlay"),
+            self._overlay_file(prepared.image(window), result, prepared.name, "overlay"),
             analysis_record(result, float(threshold), self.convention, self.lung_band),
             session,
         )
@@ -252,6 +250,12 @@ class DemoHandlers:
         """Segment with the defaults (lung window, threshold 0.5): what cached examples run."""
         return self.segment(image, prompt, modality, "lung", 0.5, None)[:-1]
 
+    def _overlay_file(self, pixels: np.ndarray, result: Analysis, image_name: str, suffix: str) -> str:
+        """The overlay PNG ``python -m ssa.predict`` writes (lesion filled and outlined, the region
+        the text names outlined, R/L markers) of ``result`` on ``pixels``; returns its path."""
+        pred = result.prediction
+        return write_result_png(mask_overlay(pixels, pred.mask, pred.guidance, self.convention), image_name, suffix)
+
     def _compare_run(self, image: str | None, slots: list[str], modality: str, window: str, threshold: float,
                      session: SessionImage | None):
         """The prompts' slots that hold text, the image read (or reused) and its analyses:
@@ -278,10 +282,9 @@ class DemoHandlers:
         pixels = prepared.image(window)
         masks, overlays, records = [], [], []
         for i, result in zip(used, results):
-            pred, stem = result.prediction, _compare_stem(i, result)
+            stem = _compare_stem(i, result)
             masks.append(write_mask_file(result.mask, "", stem))
-            overlays.append(write_result_png(mask_overlay(pixels, pred.mask, pred.guidance, self.convention), "",
-                                             f"{stem}_overlay"))
+            overlays.append(self._overlay_file(pixels, result, "", f"{stem}_overlay"))
             records.append({"box": i + 1,
                             **analysis_record(result, float(threshold), self.convention, self.lung_band)})
         return masks, overlays, records, session
